@@ -1,0 +1,3 @@
+from hookcli.cli.main import main
+
+main()
