@@ -1,0 +1,90 @@
+"""`hookcli listen`: the catch server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hookcli.cli.common import JsonOpt, StoreOpt, handled
+from hookcli.errors import UsageError
+
+
+def listen(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Port to bind; 0 picks a free one.", min=0, max=65535)
+    ] = 9000,
+    status: Annotated[
+        int, typer.Option(help="Status code to answer with.", min=100, max=599)
+    ] = 200,
+    response_body: Annotated[
+        str | None,
+        typer.Option(help="Body to answer with: TEXT, or @FILE for a file's bytes."),
+    ] = None,
+    response_header: Annotated[
+        list[str] | None,
+        typer.Option(help='Header to answer with, "Name: value" (repeatable).'),
+    ] = None,
+    delay: Annotated[
+        float, typer.Option(help="Seconds to wait before answering (after recording).", min=0)
+    ] = 0.0,
+    max_body_size: Annotated[
+        str, typer.Option(help="Largest body to accept: bytes, or 512KiB, 25MiB, 1MB.")
+    ] = "25MiB",
+    read_timeout: Annotated[
+        float,
+        typer.Option(help="Seconds a sender may take to send its body before a 408.", min=0.1),
+    ] = 60.0,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a local catch server that records every request it receives."""
+    from hookcli.cli.listen_run import ListenConfig, run
+
+    try:
+        from hookcli.model.units import parse_size
+
+        limit = parse_size(max_body_size)
+    except ValueError as e:
+        raise UsageError(f"--max-body-size: {e}") from None
+    cfg = ListenConfig(
+        host=host,
+        port=port,
+        status=status,
+        response_body=_read_body_arg(response_body),
+        response_headers=[_parse_header(h, "--response-header") for h in response_header or []],
+        delay=delay,
+        max_body_size=limit,
+        read_timeout=read_timeout,
+        store=store,
+        json=json_out,
+    )
+    run(cfg)
+
+
+def _read_body_arg(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    if value.startswith("@"):
+        path = Path(value[1:]).expanduser()
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise UsageError(f"--response-body: cannot read {path}: {e.strerror}") from None
+    return value.encode("utf-8")
+
+
+def _parse_header(text: str, flag: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c in name for c in " \t\r\n"):
+        raise UsageError(f'{flag}: expected "Name: value", got {text!r}')
+    if "\r" in value or "\n" in value:
+        raise UsageError(f"{flag}: header values cannot contain line breaks")
+    return name, value.strip()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(handled(listen))

@@ -1,0 +1,95 @@
+"""Pieces every command shares: the --store/--json options, the error funnel, output.
+
+Only light imports here: this module loads for `hookcli --help`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from hookcli.errors import ExitCode, HookcliError
+
+if TYPE_CHECKING:
+    from hookcli.store import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="HOOKCLI_STORE",
+        help="Store directory [env: HOOKCLI_STORE; default: the user data directory].",
+        show_envvar=False,
+        file_okay=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+_state = {"debug": bool(os.environ.get("HOOKCLI_DEBUG"))}
+
+
+def set_debug(on: bool) -> None:
+    _state["debug"] = _state["debug"] or on
+
+
+def fail(message: str, hint: str | None = None, code: int = ExitCode.FAILED) -> typer.Exit:
+    """Print one error line on stderr; the caller raises the returned Exit."""
+    text = f"error: {message}"
+    if hint:
+        text += f" ({hint})"
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+    return typer.Exit(int(code))
+
+
+def handled(fn: Callable[P, R]) -> Callable[P, R]:
+    """The error funnel: expected failures become one line and an exit code; anything else
+    becomes one line too, with the traceback only under --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except HookcliError as e:
+            if _state["debug"]:
+                traceback.print_exc()
+            raise fail(e.message, e.hint, e.code) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # `hookcli ls | head`: the reader left; not an error worth a line
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        except Exception as e:
+            if _state["debug"]:
+                traceback.print_exc()
+            raise fail(
+                f"unexpected {type(e).__name__}: {e}", "run with --debug for the traceback"
+            ) from None
+
+    return wrapper
+
+
+def open_store(path: Path | None) -> Store:
+    from hookcli.paths import store_dir
+    from hookcli.store import Store
+
+    return Store(store_dir(path))
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()

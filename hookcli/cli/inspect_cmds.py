@@ -1,0 +1,109 @@
+"""`hookcli ls` and `hookcli show`: read captures from the shell."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.errors import UsageError
+
+
+def ls(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N.", min=1)] = 20,
+    method: Annotated[str | None, typer.Option(help="Only this HTTP method.")] = None,
+    path: Annotated[str | None, typer.Option(help="Only paths matching this glob.")] = None,
+    provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
+    event: Annotated[
+        str | None, typer.Option(help="Only event types matching this glob (pull_request*).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only captures newer than this: 30s, 10m, 2h, 1d.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only captures whose headers or body contain TEXT.")
+    ] = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List captures, newest first."""
+    from hookcli.model.units import parse_duration
+    from hookcli.store.query import Filters
+
+    try:
+        since_s = parse_duration(since) if since else None
+    except ValueError as e:
+        raise UsageError(f"--since: {e}") from None
+    f = Filters(method, path, provider, event, since_s, search)
+    st = open_store(store)
+    rows = list(
+        st.summaries(
+            match=f.summary_query(),
+            limit=limit,
+            record_match=f.record_query(),
+            stop=f.stop_before(),
+        )
+    )
+    if json_out:
+        print_json([_summary_json(s) for s in rows])
+        return
+    from hookcli.render.console import stdout_console
+
+    console = stdout_console()
+    if not rows:
+        console.print(
+            "No captures" + (" match." if f != Filters() else " yet: run `hookcli listen`.")
+        )
+        return
+    from hookcli.render.listing import summaries_table
+
+    console.print(summaries_table(rows))
+
+
+def _summary_json(s: dict[str, object]) -> dict[str, object]:
+    keys = ("id", "received_at", "method", "path", "query", "body_size", "provider", "event_type")
+    out = {k: s.get(k) for k in keys}
+    out["signature"] = s.get("signature")
+    out["source"] = s.get("source")
+    return out
+
+
+def show(
+    capture_id: Annotated[str, typer.Argument(metavar="ID", help="Capture id, or last.")],
+    raw: Annotated[
+        bool, typer.Option("--raw", help="The request as received on the wire.")
+    ] = False,
+    body: Annotated[bool, typer.Option("--body", help="Only the raw body bytes.")] = False,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one capture: request line, headers, pretty body, attempts."""
+    if sum((raw, body, json_out)) > 1:
+        raise UsageError("choose one of --json, --raw and --body")
+    cap = open_store(store).get(capture_id)
+    if json_out:
+        print_json(cap.to_record())
+    elif body or raw:
+        from hookcli.model.wire import render_request
+
+        data = (
+            cap.body
+            if body
+            else render_request(cap.method, cap.target, cap.headers, cap.body, cap.http_version)
+        )
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        from hookcli.render.console import stdout_console
+        from hookcli.render.detail import render_capture
+
+        console = stdout_console()
+        for part in render_capture(cap):
+            console.print(part)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(handled(ls))
+    app.command()(handled(show))

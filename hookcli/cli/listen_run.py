@@ -1,0 +1,103 @@
+"""The body of `hookcli listen`, kept apart so that aiohttp loads only when it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hookcli.cli.common import open_store
+from hookcli.errors import HookcliError
+from hookcli.model.escape import visible
+from hookcli.model.units import human_size
+from hookcli.render.live import LiveLines, use_color
+from hookcli.server.app import CatchServer, Event, ServerOptions, describe
+from hookcli.server.runner import serve_until_signal
+
+
+@dataclass
+class ListenConfig:
+    host: str
+    port: int
+    status: int
+    response_body: bytes | None
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    max_body_size: int = 25 * 1024 * 1024
+    read_timeout: float = 60.0
+    store: Path | None = None
+    json: bool = False
+
+
+class Printer:
+    """Turns server events into live lines (or JSON lines) on stdout, warnings on stderr."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+        self.lines = LiveLines(use_color(sys.stdout))
+        self.warn = LiveLines(use_color(sys.stderr))
+
+    def started(self, url: str, store_path: Path) -> None:
+        if self.as_json:
+            self._emit({"event": "listening", "url": url, "store": str(store_path)})
+        else:
+            sys.stdout.write(f"Listening on {url}  (store: {store_path}; Ctrl-C to stop)\n")
+            sys.stdout.flush()
+
+    def events(self, events: list[Event]) -> None:
+        out = sys.stdout
+        for ev in events:
+            if ev.kind == "captured" and ev.capture is not None:
+                if self.as_json:
+                    out.write(json.dumps(describe(ev), ensure_ascii=False) + "\n")
+                else:
+                    out.write(self.lines.captured(ev.capture) + "\n")
+                continue
+            if self.as_json:
+                out.write(json.dumps(describe(ev), ensure_ascii=False) + "\n")
+            size = f" ({human_size(ev.size)})" if ev.size is not None else ""
+            what = f"{visible(ev.method)} {visible(ev.target)}{size}"
+            status = f": answered {ev.status}" if ev.status else ""
+            sys.stderr.write(self.warn.warning(f"{what} not recorded, {ev.detail}{status}") + "\n")
+            sys.stderr.flush()
+        out.flush()
+
+    def _emit(self, obj: dict[str, object]) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+
+def run(cfg: ListenConfig) -> None:
+    store = open_store(cfg.store)
+    store.check()  # opens (and if need be repairs) the store before binding the port
+    printer = Printer(cfg.json)
+    options = ServerOptions(
+        host=cfg.host,
+        port=cfg.port,
+        status=cfg.status,
+        response_body=cfg.response_body,
+        response_headers=cfg.response_headers,
+        delay=cfg.delay,
+        max_body_size=cfg.max_body_size,
+        body_timeout=cfg.read_timeout,
+    )
+    server = CatchServer(store, options, printer.events)
+    try:
+        asyncio.run(serve_until_signal(server, lambda url: printer.started(url, store.root)))
+    except OSError as e:
+        if isinstance(e, socket.gaierror) or e.errno in (
+            errno.EADDRINUSE,
+            errno.EACCES,
+            errno.EADDRNOTAVAIL,
+        ):
+            raise HookcliError(
+                f"cannot listen on {cfg.host}:{cfg.port}: {e.strerror}",
+                "pick another with --port (0 picks a free one)",
+            ) from None
+        raise
+    finally:
+        store.close()

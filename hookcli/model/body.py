@@ -1,0 +1,51 @@
+"""Body bytes <-> the record's {"body", "body_encoding"} pair, and the content kind."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Literal
+
+BodyKind = Literal["empty", "json", "form", "text", "binary"]
+
+
+def encode(body: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 text when the bytes are valid UTF-8, else base64."""
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), "base64"
+
+
+def decode(text: str, encoding: str) -> bytes:
+    if encoding == "base64":
+        return base64.b64decode(text)
+    if encoding == "utf-8":
+        return text.encode("utf-8")
+    raise ValueError(f"unknown body_encoding {encoding!r}")
+
+
+def kind(body: bytes, content_type: str | None) -> BodyKind:
+    """How to show BODY: by content type first, then by sniffing."""
+    if not body:
+        return "empty"
+    ct = (content_type or "").split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary"
+    if ct == "application/x-www-form-urlencoded":
+        return "form"
+    if ct.endswith("json") or ct.endswith("+json") or text.lstrip()[:1] in ("{", "["):
+        try:
+            json.loads(text)
+        except ValueError:
+            return "text"
+        return "json"
+    sample = text[:4096]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n")
+    # a text with a few escape sequences is still text (shown escaped); NULs or a body
+    # that is mostly control bytes is binary
+    if "\x00" in sample or controls * 10 > len(sample) * 3:
+        return "binary"
+    return "text"

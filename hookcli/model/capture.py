@@ -1,0 +1,138 @@
+"""The capture record: what came over the wire, plus what was done with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hookcli.model import body as bodycodec
+
+RECORD_VERSION = 1
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Attempt:
+    """One forward or replay of a capture to a target."""
+
+    at: str
+    target: str
+    status: int | None
+    latency_ms: float
+    error: str | None = None
+    response_excerpt: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "target": self.target,
+            "status": self.status,
+            "latency_ms": self.latency_ms,
+            "error": self.error,
+            "response_excerpt": self.response_excerpt,
+        }
+
+    @classmethod
+    def from_record(cls, d: dict[str, Any]) -> Attempt:
+        return cls(
+            at=d["at"],
+            target=d["target"],
+            status=d.get("status"),
+            latency_ms=float(d.get("latency_ms") or 0.0),
+            error=d.get("error"),
+            response_excerpt=d.get("response_excerpt") or "",
+        )
+
+
+@dataclass
+class Capture:
+    """A request as received. `id` is 0 until the store assigns one."""
+
+    method: str
+    path: str
+    query: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    id: int = 0
+    received_at: str = field(default_factory=now_iso)
+    source: str = "listen"
+    http_version: str = "1.1"
+    remote_addr: str | None = None
+    provider: str | None = None
+    event_type: str | None = None
+    signature: str | None = None
+    response: dict[str, Any] = field(default_factory=dict)
+    forwards: list[Attempt] = field(default_factory=list)
+    replays: list[Attempt] = field(default_factory=list)
+
+    @property
+    def body_size(self) -> int:
+        return len(self.body)
+
+    @property
+    def target(self) -> str:
+        """Path plus query, as on the request line."""
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+    def to_record(self) -> dict[str, Any]:
+        text, encoding = bodycodec.encode(self.body)
+        return {
+            "id": self.id,
+            "received_at": self.received_at,
+            "source": self.source,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "http_version": self.http_version,
+            "remote_addr": self.remote_addr,
+            "headers": [[k, v] for k, v in self.headers],
+            "body": text,
+            "body_encoding": encoding,
+            "body_size": len(self.body),
+            "provider": self.provider,
+            "event_type": self.event_type,
+            "signature": self.signature,
+            "response": self.response,
+            "forwards": [a.to_record() for a in self.forwards],
+            "replays": [a.to_record() for a in self.replays],
+        }
+
+    @classmethod
+    def from_record(cls, d: dict[str, Any]) -> Capture:
+        return cls(
+            id=int(d["id"]),
+            received_at=d["received_at"],
+            source=d.get("source", "listen"),
+            method=d["method"],
+            path=d["path"],
+            query=d.get("query", ""),
+            http_version=d.get("http_version", "1.1"),
+            remote_addr=d.get("remote_addr"),
+            headers=[(str(k), str(v)) for k, v in d.get("headers", [])],
+            body=bodycodec.decode(d.get("body", ""), d.get("body_encoding", "utf-8")),
+            provider=d.get("provider"),
+            event_type=d.get("event_type"),
+            signature=d.get("signature"),
+            response=dict(d.get("response") or {}),
+            forwards=[Attempt.from_record(a) for a in d.get("forwards", [])],
+            replays=[Attempt.from_record(a) for a in d.get("replays", [])],
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The small row `ls` shows and the store indexes."""
+        return {
+            "id": self.id,
+            "received_at": self.received_at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "body_size": len(self.body),
+            "provider": self.provider,
+            "event_type": self.event_type,
+            "signature": self.signature,
+            "source": self.source,
+        }

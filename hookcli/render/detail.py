@@ -1,0 +1,119 @@
+"""`hookcli show`: request line, headers, pretty body, attempts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from hookcli.model import body as bodycodec
+from hookcli.model import headers as hdrs
+from hookcli.model.capture import Attempt, Capture
+from hookcli.model.escape import visible, visible_block
+from hookcli.model.units import human_size
+from hookcli.render.hexdump import hexdump
+
+
+def render_capture(c: Capture) -> Iterator[RenderableType]:
+    when = datetime.fromisoformat(c.received_at).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    line = Text()
+    line.append(f"#{c.id} ", style="bold")
+    line.append(visible(c.method), style="bold")
+    line.append(" " + visible(c.target) + f" HTTP/{c.http_version}")
+    yield line
+    facts = [f"received {when}"]
+    if c.remote_addr:
+        facts.append(f"from {visible(c.remote_addr)}")
+    facts.append(f"source {c.source}")
+    facts.append(human_size(c.body_size))
+    if c.provider:
+        facts.append(visible(f"{c.provider} {c.event_type or ''}".strip()))
+    if c.signature:
+        facts.append(f"signature {c.signature}")
+    if c.response.get("status"):
+        facts.append(f"answered {c.response['status']}")
+    yield Text(" · ".join(facts), style="dim")
+    yield Text("")
+    yield Text("Headers", style="bold underline")
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(style="cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    for k, v in c.headers:
+        table.add_row(Text(visible(k)), Text(visible(v)))
+    yield table if c.headers else Text("(none)", style="dim")
+    yield Text("")
+    yield from _body(c)
+    for title, attempts in (("Forwards", c.forwards), ("Replays", c.replays)):
+        if attempts:
+            yield Text("")
+            yield Text(title, style="bold underline")
+            yield _attempts(attempts)
+
+
+def _decoded(c: Capture) -> tuple[bytes, str | None]:
+    """The body with any Content-Encoding undone, for viewing only (the record keeps the
+    wire bytes). Returns the bytes and a note naming what was undone."""
+    enc = (hdrs.get(c.headers, "content-encoding") or "").strip().lower()
+    try:
+        if enc in ("gzip", "x-gzip"):
+            return gzip.decompress(c.body), "gzip"
+        if enc == "deflate":
+            return zlib.decompress(c.body), "deflate"
+    except (OSError, zlib.error, EOFError):
+        return c.body, f"{enc} (could not be decoded)"
+    return c.body, None
+
+
+def _body(c: Capture) -> Iterator[RenderableType]:
+    data, decoded_from = _decoded(c)
+    ctype = hdrs.get(c.headers, "content-type")
+    kind = bodycodec.kind(data, ctype)
+    title = Text("Body", style="bold underline")
+    note = f" ({kind}, {human_size(len(data))}"
+    if decoded_from:
+        note += f", shown decoded from {decoded_from}; --body gives the wire bytes"
+    title.append(note + ")", style="dim")
+    yield title
+    if kind == "empty":
+        yield Text("(empty)", style="dim")
+    elif kind == "json":
+        from rich.syntax import Syntax
+
+        pretty = json.dumps(json.loads(data), indent=2, ensure_ascii=False)
+        yield Syntax(visible_block(pretty), "json", theme="ansi_dark", word_wrap=True)
+    elif kind == "form":
+        table = Table(box=None, show_header=True, pad_edge=False, header_style="bold")
+        table.add_column("FIELD", style="cyan")
+        table.add_column("VALUE", overflow="fold")
+        for k, v in parse_qsl(data.decode("utf-8"), keep_blank_values=True):
+            table.add_row(Text(visible(k)), Text(visible(v)))
+        yield table
+    elif kind == "text":
+        yield Text(visible_block(data.decode("utf-8")))
+    else:
+        yield Text(hexdump(data))
+
+
+def _attempts(attempts: list[Attempt]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("AT", "TARGET", "STATUS", "LATENCY", "ERROR / RESPONSE"):
+        table.add_column(col, overflow="fold")
+    for a in attempts:
+        status = Text(str(a.status) if a.status is not None else "-")
+        if a.status is not None:
+            status.stylize("green" if 200 <= a.status < 300 else "red")
+        table.add_row(
+            datetime.fromisoformat(a.at).astimezone().strftime("%H:%M:%S"),
+            Text(visible(a.target)),
+            status,
+            f"{a.latency_ms:.0f} ms",
+            Text(visible(a.error or a.response_excerpt)),
+        )
+    return table

@@ -1,0 +1,65 @@
+"""The one line per request that `listen` prints. Plain string building, no rich: this runs
+on the hot path of the catch server and must cost microseconds, not a console render."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from typing import TextIO
+
+from hookcli.model.capture import Capture
+from hookcli.model.escape import visible
+from hookcli.model.units import human_size
+
+_RESET = "\x1b[0m"
+_DIM = "\x1b[2m"
+_BOLD = "\x1b[1m"
+_GREEN = "\x1b[32m"
+_RED = "\x1b[31m"
+_YELLOW = "\x1b[33m"
+_CYAN = "\x1b[36m"
+
+
+def use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class LiveLines:
+    def __init__(self, color: bool):
+        self.color = color
+
+    def _c(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+    def captured(self, c: Capture) -> str:
+        t = datetime.fromisoformat(c.received_at).astimezone().strftime("%H:%M:%S")
+        parts = [
+            self._c(_DIM, t),
+            self._c(_BOLD, f"#{c.id:<5}"),
+            f"{visible(c.method):<7}",
+            visible(c.target),
+            self._c(_DIM, human_size(c.body_size)),
+        ]
+        if c.provider:
+            label = c.provider + (f" {c.event_type}" if c.event_type else "")
+            parts.append(self._c(_CYAN, visible(label)))
+        if c.signature:
+            code = _GREEN if c.signature == "valid" else _RED
+            parts.append(self._c(code, f"signature {c.signature}"))
+        return "  ".join(parts)
+
+    def warning(self, text: str) -> str:
+        return self._c(_YELLOW, f"warning: {text}")
+
+
+def write_line(stream: TextIO, line: str) -> None:
+    stream.write(line + "\n")
+
+
+def flush(stream: TextIO = sys.stdout) -> None:
+    stream.flush()

@@ -1,0 +1,225 @@
+"""The catch server: an aiohttp catch-all that records every request byte-exact.
+
+A request is answered only after its capture is in the store. Requests that arrive in
+the same turn of the event loop are committed together (one lock, one write per file),
+which keeps the per-request cost of durability low under load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from hookcli.model.capture import Capture
+from hookcli.store import Store
+
+
+@dataclass
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 9000
+    status: int = 200
+    response_body: bytes | None = None
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    max_body_size: int = 25 * 1024 * 1024
+    body_timeout: float = 60.0  # a sender that stalls mid-body gets 408 after this
+
+
+@dataclass
+class Event:
+    """What the server tells its caller: `captured`, `refused` (413/408/400), `error`."""
+
+    kind: str
+    capture: Capture | None = None
+    method: str = ""
+    target: str = ""
+    size: int | None = None
+    status: int | None = None
+    detail: str = ""
+
+
+Classifier = Callable[[Capture], None]
+Listener = Callable[[list[Event]], None]
+
+
+def _decode_header(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+class CatchServer:
+    def __init__(
+        self,
+        store: Store,
+        options: ServerOptions,
+        on_events: Listener,
+        classify: Classifier | None = None,
+    ):
+        self.store = store
+        self.options = options
+        self.on_events = on_events
+        self.classify = classify
+        self.after_capture: list[Callable[[Capture], None]] = []
+        self._pending: list[tuple[Capture, asyncio.Future[int]]] = []
+        self._flush_scheduled = False
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=self.options.max_body_size)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(
+            app, auto_decompress=False, access_log=None, handle_signals=False
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            raise
+        host, port = self._runner.addresses[0][:2]
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._flush()
+
+    # -- request handling -------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        opts = self.options
+        method = request.method
+        target = request.raw_path
+        declared = request.content_length
+        if declared is not None and declared > opts.max_body_size:
+            return self._refuse(method, target, declared, 413, "body over --max-body-size")
+        try:
+            async with asyncio.timeout(opts.body_timeout):
+                body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._refuse(method, target, None, 413, "body over --max-body-size")
+        except TimeoutError:
+            return self._refuse(method, target, None, 408, "sender stalled mid-body")
+        path, _, query = target.partition("?")
+        version = request.version
+        capture = Capture(
+            method=method,
+            path=path,
+            query=query,
+            headers=[(_decode_header(k), _decode_header(v)) for k, v in request.raw_headers],
+            body=body,
+            http_version=f"{version.major}.{version.minor}",
+            remote_addr=request.remote,
+            response={"status": opts.status},
+        )
+        if self.classify is not None:
+            self.classify(capture)
+        try:
+            await self._commit(capture)
+        except Exception as e:  # the store failed: say so, never pretend it was recorded
+            self.on_events([Event("error", method=method, target=target, detail=str(e))])
+            return web.json_response({"ok": False, "error": "not recorded"}, status=500)
+        for hook in self.after_capture:
+            hook(capture)
+        if opts.delay:
+            await asyncio.sleep(opts.delay)
+        return self._answer(capture)
+
+    def _answer(self, capture: Capture) -> web.Response:
+        opts = self.options
+        if opts.response_body is None:
+            body = json.dumps({"ok": True, "id": capture.id}).encode()
+            ctype = "application/json"
+        else:
+            body = opts.response_body
+            ctype = _guess_type(body)
+        resp = web.Response(status=opts.status, body=body)
+        if not any(k.lower() == "content-type" for k, _ in opts.response_headers):
+            resp.headers["Content-Type"] = ctype
+        for k, v in opts.response_headers:
+            resp.headers.add(k, v)
+        return resp
+
+    def _refuse(
+        self, method: str, target: str, size: int | None, status: int, why: str
+    ) -> web.Response:
+        ev = Event("refused", method=method, target=target, size=size, status=status, detail=why)
+        self.on_events([ev])
+        resp = web.json_response({"ok": False, "error": why}, status=status)
+        resp.force_close()
+        return resp
+
+    # -- group commit -----------------------------------------------------------------------
+
+    async def _commit(self, capture: Capture) -> int:
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((capture, fut))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+        return await fut
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        self._flush_scheduled = False
+        if not batch:
+            return
+        try:
+            self.store.add([c for c, _ in batch])
+        except Exception as e:
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(e)
+            return
+        for cap, fut in batch:
+            if not fut.done():
+                fut.set_result(cap.id)
+        self.on_events([Event("captured", capture=c) for c, _ in batch])
+
+
+def _guess_type(body: bytes) -> str:
+    try:
+        json.loads(body)
+    except ValueError:
+        return "text/plain; charset=utf-8"
+    return "application/json"
+
+
+def describe(event: Event) -> dict[str, Any]:
+    """The JSON line `listen --json` prints for EVENT."""
+    if event.kind == "captured" and event.capture is not None:
+        c = event.capture
+        return {
+            "event": "captured",
+            "id": c.id,
+            "received_at": c.received_at,
+            "method": c.method,
+            "path": c.path,
+            "query": c.query,
+            "body_size": c.body_size,
+            "provider": c.provider,
+            "event_type": c.event_type,
+            "signature": c.signature,
+        }
+    return {
+        "event": event.kind,
+        "method": event.method,
+        "target": event.target,
+        "size": event.size,
+        "status": event.status,
+        "detail": event.detail,
+    }

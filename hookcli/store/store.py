@@ -1,0 +1,237 @@
+"""The store's API: add captures and attempts, list summaries, read, delete.
+
+Costs do not depend on the store's size: `add` is O(1) (the index's last line gives the
+next id), `summaries` reads the index newest first and stops at its limit, `get("last")`
+reads one record. Safe to use from several processes at once (see log.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from hookcli.errors import HookcliError, UsageError
+from hookcli.model.capture import Attempt, Capture
+from hookcli.store.log import LogFiles
+
+Summary = dict[str, Any]
+SummaryFilter = Callable[[Summary], bool]
+RecordFilter = Callable[[dict[str, Any]], bool]
+
+
+class NotFound(HookcliError):
+    def __init__(self, what: str):
+        super().__init__(f"no capture {what} in this store", "run `hookcli ls` to see the ids")
+
+
+class Store:
+    def __init__(self, root: Path):
+        self.root = root
+        # file descriptors and cursors are per thread: the server writes from its loop,
+        # the TUI reads from a worker
+        self._local = threading.local()
+
+    @property
+    def _files(self) -> LogFiles:
+        files: LogFiles | None = getattr(self._local, "files", None)
+        if files is None:
+            files = self._local.files = LogFiles(self.root)
+        return files
+
+    def close(self) -> None:
+        files: LogFiles | None = getattr(self._local, "files", None)
+        if files is not None:
+            files.close()
+            self._local.files = None
+
+    def check(self) -> int:
+        """Open the store (creating it, repairing a torn tail) and return the next id. Raises
+        StoreCorrupt when it cannot be read."""
+        files = self._files
+        with files.locked():
+            files.sync()
+            return files.next_id
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add(self, captures: list[Capture]) -> list[int]:
+        """Give each capture the next id and append them all in one locked step. When this
+        returns, the captures are in the file: a SIGKILL now loses none of them."""
+        if not captures:
+            return []
+        files = self._files
+        with files.locked():
+            files.sync()
+            ids = files.take_ids(len(captures))
+            for cid, cap in zip(ids, captures, strict=True):
+                cap.id = cid
+            files.append([{"op": "put", "id": c.id, "doc": c.to_record()} for c in captures])
+        return ids
+
+    def add_attempt(self, capture_id: int, kind: str, attempt: Attempt) -> None:
+        if kind not in ("forwards", "replays"):
+            raise ValueError(kind)
+        files = self._files
+        with files.locked():
+            files.sync()
+            op = {"op": "attempt", "id": capture_id, "kind": kind, "attempt": attempt.to_record()}
+            files.append([op])
+
+    def delete(self, ids: Iterable[int]) -> list[int]:
+        """Remove the captures with these ids that exist; return those removed."""
+        wanted = set(ids)
+        if not wanted:
+            return []
+        files = self._files
+        with files.locked():
+            files.sync()
+            _, end = files.view()
+            present = self._present(files, end, wanted)
+            if present:
+                files.append([{"op": "del", "ids": sorted(present)}])
+        return sorted(present)
+
+    def clear(self) -> int:
+        """Remove every capture and give the space back. Ids keep counting up."""
+        files = self._files
+        with files.locked():
+            files.sync()
+            _, end = files.view()
+            count = sum(1 for _ in self._live_puts(files, end))
+            files.rewrite([])
+        return count
+
+    # -- reading --------------------------------------------------------------------------
+
+    def summaries(
+        self,
+        match: SummaryFilter | None = None,
+        limit: int | None = None,
+        record_match: RecordFilter | None = None,
+        stop: SummaryFilter | None = None,
+    ) -> Iterator[Summary]:
+        """Summaries newest first. MATCH filters on the summary; RECORD_MATCH (costlier)
+        on the full record; STOP ends the walk at the first summary it accepts (e.g. one
+        older than --since: ids are in arrival order)."""
+        if limit is not None and limit <= 0:
+            return
+        files = self._files
+        fd, end = files.snapshot()
+        count = 0
+        for entry in self._live_puts(files, end):
+            s: Summary = entry["s"]
+            if stop is not None and stop(s):
+                return
+            if match is not None and not match(s):
+                continue
+            if record_match is not None and not record_match(
+                files.read_doc(fd, entry["off"], entry["len"])
+            ):
+                continue
+            yield s
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+    def get(self, ref: int | str) -> Capture:
+        """The capture with this id, or the newest for "last", attempts included."""
+        target = None if ref == "last" else parse_id(str(ref))
+        files = self._files
+        fd, end = files.snapshot()
+        attempts: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+        deleted: set[int] = set()
+        for entry in files.index_backward(end):
+            op = entry["op"]
+            if op == "attempt":
+                attempts.setdefault(entry["id"], []).append((entry["kind"], entry["a"]))
+            elif op == "del":
+                deleted.update(entry["ids"])
+            elif op == "put":
+                cid = entry["id"]
+                if cid in deleted or (target is not None and cid != target):
+                    if target is not None and cid < target:
+                        break
+                    continue
+                cap = Capture.from_record(files.read_doc(fd, entry["off"], entry["len"]))
+                for kind, a in reversed(attempts.get(cid, [])):
+                    getattr(cap, kind).append(Attempt.from_record(a))
+                return cap
+            elif op == "meta":
+                break
+        raise NotFound("yet" if target is None else str(target))
+
+    def resolve(self, refs: Iterable[str]) -> list[int]:
+        """Ids named by REFS ("12", "3-7", "last") that exist, ascending. An id or `last`
+        that names nothing, or a range with nothing in it, is an error."""
+        singles: set[int] = set()
+        ranges: list[tuple[int, int]] = []
+        want_last = False
+        for ref in refs:
+            ref = ref.strip()
+            if ref == "last":
+                want_last = True
+            elif "-" in ref.strip("-"):
+                lo_s, _, hi_s = ref.partition("-")
+                lo, hi = parse_id(lo_s), parse_id(hi_s)
+                if lo > hi:
+                    raise UsageError(f"bad range {ref!r}: {lo} is greater than {hi}")
+                ranges.append((lo, hi))
+            else:
+                singles.add(parse_id(ref))
+        out: set[int] = set()
+        if want_last:
+            out.add(self.get("last").id)
+        files = self._files
+        _, end = files.snapshot()
+        wanted_min = min([*singles, *(lo for lo, _ in ranges)], default=None)
+        present: set[int] = set()
+        if wanted_min is not None:
+            for entry in self._live_puts(files, end):
+                cid = entry["id"]
+                if cid < wanted_min:
+                    break
+                if cid in singles or any(lo <= cid <= hi for lo, hi in ranges):
+                    present.add(cid)
+        missing = sorted(singles - present)
+        if missing:
+            raise NotFound(", ".join(map(str, missing)))
+        for lo, hi in ranges:
+            if not any(lo <= cid <= hi for cid in present):
+                raise NotFound(f"in {lo}-{hi}")
+        return sorted(out | present)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _live_puts(files: LogFiles, end: int) -> Iterator[dict[str, Any]]:
+        """Index put entries not deleted, newest first."""
+        deleted: set[int] = set()
+        for entry in files.index_backward(end):
+            op = entry["op"]
+            if op == "put":
+                if entry["id"] not in deleted:
+                    yield entry
+            elif op == "del":
+                deleted.update(entry["ids"])
+            elif op == "meta":
+                return
+
+    def _present(self, files: LogFiles, end: int, wanted: set[int]) -> set[int]:
+        low = min(wanted)
+        found: set[int] = set()
+        for entry in self._live_puts(files, end):
+            if entry["id"] < low:
+                break
+            if entry["id"] in wanted:
+                found.add(entry["id"])
+        return found
+
+
+def parse_id(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise UsageError(
+            f"bad capture id {text!r}", "ids are positive integers, ranges like 3-7, or last"
+        )
+    return int(text)

@@ -1,0 +1,188 @@
+"""Shared test helpers: the real `hookcli` in subprocesses, a real catch server on
+127.0.0.1 port 0, and a raw HTTP client with exact control over what is sent."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HOOKCLI = [sys.executable, "-m", "hookcli"]
+
+
+def cli_env(store: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(HOOKCLI_STORE=str(store), NO_COLOR="1", TERM="dumb", COLUMNS="200")
+    env.pop("HOOKCLI_DEBUG", None)
+    env.update(extra)
+    return env
+
+
+def run(
+    store: Path, *args: str, input: bytes | None = None, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [*HOOKCLI, *args],
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+        env=cli_env(store, **env),
+    )
+
+
+def run_json(store: Path, *args: str) -> Any:
+    r = run(store, *args, "--json")
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    return json.loads(r.stdout)
+
+
+class Listener:
+    """`hookcli listen --port 0 --json ...` in a subprocess; its JSON lines in a queue."""
+
+    def __init__(self, store: Path, *extra: str, json_lines: bool = True):
+        self.store = store
+        args = [*HOOKCLI, "listen", "--port", "0", *extra]
+        if json_lines:
+            args.append("--json")
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(store)
+        )
+        self.lines: list[str] = []
+        self.err: list[str] = []
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read_out, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+        self.url = ""
+        deadline = time.time() + 30
+        while time.time() < deadline and not self.url:
+            if json_lines:
+                try:
+                    ev = self.events.get(timeout=0.1)
+                except queue.Empty:
+                    ev = {}
+                if ev.get("event") == "listening":
+                    self.url = ev["url"]
+            else:
+                for line in list(self.lines):
+                    if "Listening on " in line:
+                        self.url = line.split("Listening on ")[1].split()[0]
+                time.sleep(0.05)
+            if self.proc.poll() is not None:
+                break
+        if not self.url:
+            self.stop()
+            raise AssertionError(f"listen did not start: {self.lines} {self.err}")
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def _read_out(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            self.lines.append(line)
+            with contextlib.suppress(ValueError):
+                self.events.put(json.loads(line))
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            self.err.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+
+    def wait_event(self, kind: str, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                ev = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if ev.get("event") == kind:
+                return ev
+        raise AssertionError(f"no {kind} event; lines: {self.lines[-5:]}")
+
+    def wait_stderr(self, text: str, timeout: float = 10) -> str:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for line in self.err:
+                if text in line:
+                    return line
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not on stderr: {self.err}")
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def listener(store: Path):  # type: ignore[no-untyped-def]
+    lst = Listener(store)
+    yield lst
+    lst.stop()
+
+
+def send(
+    url: str,
+    method: str = "POST",
+    target: str = "/",
+    body: bytes = b"",
+    headers: list[tuple[str, str]] | None = None,
+    timeout: float = 30,
+) -> tuple[int, bytes, list[tuple[str, str]]]:
+    """One request with exact control of header order, case and duplicates."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    conn.putrequest(method, target, skip_accept_encoding=True)
+    for k, v in headers or []:
+        conn.putheader(k, v)
+    if body or method in ("POST", "PUT", "PATCH"):
+        conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, data, resp.getheaders()
+
+
+def raw_exchange(port: int, data: bytes, timeout: float = 10, close_after: bool = False) -> bytes:
+    """Write DATA on a fresh socket; return what the server answers before closing."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        if close_after:
+            return b""
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+                if b"\r\n\r\n" in out and out.startswith(b"HTTP/1."):
+                    head, _, rest = out.partition(b"\r\n\r\n")
+                    for line in head.split(b"\r\n"):
+                        low = line.lower()
+                        if low.startswith(b"content-length:") and len(rest) >= int(low[15:]):
+                            return out
+        except TimeoutError:
+            pass
+        return out
