@@ -93,8 +93,7 @@ def show(
             if body
             else render_request(cap.method, cap.target, cap.headers, cap.body, cap.http_version)
         )
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _write_exact(data)
     else:
         from hookcli.render.console import stdout_console
         from hookcli.render.detail import render_capture
@@ -102,6 +101,22 @@ def show(
         console = stdout_console()
         for part in render_capture(cap):
             console.print(part)
+
+
+def _write_exact(data: bytes) -> None:
+    """The bytes as they are, unless stdout is a terminal: there, control characters (escape
+    sequences a sender chose) are shown escaped, and stderr says how to get the exact bytes."""
+    if sys.stdout.isatty():
+        from hookcli.model.escape import visible_block
+
+        text = data.decode("utf-8", errors="backslashreplace").replace("\r\n", "\n")
+        safe = visible_block(text)
+        if safe != text:
+            sys.stdout.write(safe + "\n")
+            sys.stderr.write("note: control bytes shown escaped; redirect stdout for exact bytes\n")
+            return
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def register(app: typer.Typer) -> None:

@@ -205,3 +205,25 @@ def test_default_store_is_in_the_user_data_dir(tmp_path: Path) -> None:
     assert r.returncode == 0
     assert (tmp_path / "xdg" / "hookcli" / "store" / "index.jsonl").exists()
     assert oct(os.stat(tmp_path / "xdg" / "hookcli" / "store").st_mode & 0o777) == "0o700"
+
+
+def test_body_to_a_terminal_is_escaped_but_exact_through_a_pipe(store: Path) -> None:
+    import pty
+
+    evil = b"\x1b]0;title\x07\x1b[2Jafter"
+    add(store, c(body=evil, headers=[("Content-Type", "text/plain")]))
+    assert run(store, "show", "last", "--body").stdout == evil
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "hookcli", "show", "last", "--body"],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=cli_env(store),
+        timeout=30,
+    )
+    os.close(follower)
+    shown = os.read(leader, 4096)
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"\x1b" not in shown and b"\\x1b]0;title\\x07" in shown
+    assert b"redirect stdout for exact bytes" in proc.stderr
