@@ -1,0 +1,130 @@
+"""Finding templates: built-in ones, and the user's folders that override or add to them.
+
+A user template folder has the same layout as the built-in one: ``<provider>/<event>.json``
+with ``/`` in an event name written as ``__``. Earlier folders win over later ones, and
+every user folder wins over the built-ins.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from hookcli.errors import UsageError
+from hookcli.signing import registry
+
+SUFFIX = ".json"
+GENERIC = "_generic"
+#: providers for which any event name is valid (unknown names use ``_generic.json``)
+OPEN_PROVIDERS = frozenset({"standard"})
+
+
+@dataclass(frozen=True)
+class Template:
+    provider: str
+    event: str
+    source: str
+    data: dict[str, Any]
+
+
+def event_to_filename(event: str) -> str:
+    return event.replace("/", "__") + SUFFIX
+
+
+def filename_to_event(filename: str) -> str:
+    return filename.removesuffix(SUFFIX).replace("__", "/")
+
+
+def _builtin_root() -> Traversable:
+    return resources.files("hookcli.events") / "templates"
+
+
+def _roots(template_dirs: Iterable[Path]) -> list[Traversable | Path]:
+    return [*(Path(d).expanduser() for d in template_dirs), _builtin_root()]
+
+
+def _files(root: Traversable | Path, provider: str) -> dict[str, Traversable | Path]:
+    folder = root / provider
+    if not folder.is_dir():
+        return {}
+    return {
+        filename_to_event(f.name): f
+        for f in folder.iterdir()
+        if f.name.endswith(SUFFIX) and f.is_file()
+    }
+
+
+def list_events(provider: str, template_dirs: Sequence[Path] = ()) -> list[str]:
+    """Event names PROVIDER can fabricate, built-in and user ones, sorted."""
+    key = registry.canonical(provider)
+    names: set[str] = set()
+    for root in _roots(template_dirs):
+        names.update(e for e in _files(root, key) if not e.startswith("_"))
+    return sorted(names)
+
+
+def default_event(provider: str, template_dirs: Sequence[Path] = ()) -> str:
+    """The event fabricated when none is named: the first built-in one listed."""
+    events = list_events(provider, template_dirs)
+    if not events:
+        raise UsageError(f"no event templates for provider {provider!r}")
+    return _DEFAULTS.get(registry.canonical(provider), events[0])
+
+
+_DEFAULTS = {
+    "stripe": "payment_intent.succeeded",
+    "github": "push",
+    "shopify": "orders/create",
+    "slack": "event_callback",
+    "twilio": "message_status",
+    "standard": "user.created",
+    "hmac": "generic",
+}
+
+
+def _parse(path: Traversable | Path, provider: str, event: str) -> Template:
+    source = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"cannot read template {source}: {exc}") from None
+    if not isinstance(data, dict) or "body" not in data:
+        raise UsageError(f'template {source} must be a JSON object with a "body"')
+    headers = data.get("headers", [])
+    if isinstance(headers, dict):
+        headers = list(headers.items())
+    if not isinstance(headers, list) or not all(
+        isinstance(h, list | tuple) and len(h) == 2 and all(isinstance(x, str) for x in h)
+        for h in headers
+    ):
+        raise UsageError(f'template {source}: "headers" must map names to string values')
+    data["headers"] = [list(h) for h in headers]
+    for key in ("method", "content_type", "path"):
+        if key in data and not isinstance(data[key], str):
+            raise UsageError(f'template {source}: "{key}" must be a string')
+    return Template(provider, event, source, data)
+
+
+def load(provider: str, event: str, template_dirs: Sequence[Path] = ()) -> Template:
+    """The template for EVENT of PROVIDER; UsageError listing the events when unknown."""
+    key = registry.canonical(provider)
+    roots = _roots(template_dirs)
+    for root in roots:
+        found = _files(root, key).get(event)
+        if found is not None and not event.startswith("_"):
+            return _parse(found, key, event)
+    if key in OPEN_PROVIDERS:
+        for root in roots:
+            generic = _files(root, key).get(GENERIC)
+            if generic is not None:
+                return _parse(generic, key, event)
+    events = ", ".join(list_events(key, template_dirs)) or "none"
+    raise UsageError(
+        f"unknown {key} event {event!r}",
+        f"known events: {events}; add your own with a template folder",
+    )

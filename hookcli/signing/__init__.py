@@ -1,0 +1,1 @@
+"""Signature schemes: one small module per provider, one registry to reach them."""

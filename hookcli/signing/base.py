@@ -1,0 +1,218 @@
+"""What every signature scheme provides, and the checks they share.
+
+A scheme is a small object: ``sign`` returns the headers a provider would add, ``verify``
+returns a :class:`Verdict` that says precisely why a signature does not hold. Schemes never
+raise for bad input from a request; they raise only for bad input from the user (a secret
+that cannot be a key for this scheme, a URL that is required and missing when signing).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from hookcli.model import headers as hdr
+from hookcli.model.headers import HeaderList
+
+Reason = Literal[
+    "missing_header",
+    "malformed_header",
+    "no_match",
+    "timestamp_too_old",
+    "timestamp_too_new",
+    "unknown_provider",
+    "bad_secret",
+    "missing_url",
+]
+
+REASONS: tuple[Reason, ...] = (
+    "missing_header",
+    "malformed_header",
+    "no_match",
+    "timestamp_too_old",
+    "timestamp_too_new",
+    "unknown_provider",
+    "bad_secret",
+    "missing_url",
+)
+
+RESERIALIZED_HINT = (
+    "the body was re-serialized after signing (JSON whitespace/key order changed); "
+    "verify the raw bytes"
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """ok, or a machine-readable reason plus a sentence a human can act on."""
+
+    ok: bool
+    reason: Reason | None = None
+    message: str = "signature valid"
+    hint: str | None = None
+
+    @classmethod
+    def valid(cls, message: str = "signature valid") -> Verdict:
+        return cls(True, None, message)
+
+    @classmethod
+    def fail(cls, reason: Reason, message: str, hint: str | None = None) -> Verdict:
+        return cls(False, reason, message, hint)
+
+
+def missing(*names: str) -> Verdict:
+    if len(names) == 1:
+        return Verdict.fail("missing_header", f"missing {names[0]} header")
+    return Verdict.fail("missing_header", f"missing {', '.join(names)} headers")
+
+
+def check_secret(secret: str) -> Verdict | None:
+    if not secret.strip():
+        return Verdict.fail("bad_secret", "the secret is empty", "pass --secret with a value")
+    return None
+
+
+def parse_timestamp(value: str, header: str) -> int | Verdict:
+    """A Unix-seconds header value, or a malformed_header verdict naming the header."""
+    text = value.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return int(float(text))
+    except (ValueError, OverflowError):
+        return Verdict.fail(
+            "malformed_header", f"malformed {header} header: {text!r} is not a Unix timestamp"
+        )
+
+
+def check_age(ts: int, now: int, tolerance: int | None, *, both_directions: bool) -> Verdict | None:
+    """None when TS is acceptable as of NOW, else a timestamp verdict saying by how much."""
+    if tolerance is None:
+        return None
+    age = now - ts
+    if age > tolerance:
+        return Verdict.fail(
+            "timestamp_too_old",
+            f"timestamp is {age} s older than now; tolerance is {tolerance} s",
+        )
+    if both_directions and -age > tolerance:
+        return Verdict.fail(
+            "timestamp_too_new",
+            f"timestamp is {-age} s in the future; tolerance is {tolerance} s",
+        )
+    return None
+
+
+def stale_hint(ts: int, signature_ok: bool) -> str:
+    if signature_ok:
+        return (
+            f"the signature itself matches: verify as of its time with --now {ts}, "
+            "or replay with --resign for a fresh timestamp"
+        )
+    return "the signature does not match either (wrong secret or body changed)"
+
+
+def with_age(age: Verdict, ts: int, signature_ok: bool) -> Verdict:
+    return Verdict.fail(
+        age.reason or "timestamp_too_old", age.message, stale_hint(ts, signature_ok)
+    )
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time string equality (non-ASCII input compared as UTF-8 bytes)."""
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def reserialized_candidates(body: bytes) -> list[bytes]:
+    """The usual re-serializations of a JSON body, for diagnosing a mismatch."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    seen = {body}
+    out: list[bytes] = []
+    for ascii_only in (True, False):
+        for seps in ((", ", ": "), (",", ":")):
+            cand = json.dumps(doc, separators=seps, ensure_ascii=ascii_only).encode("utf-8")
+            if cand not in seen:
+                seen.add(cand)
+                out.append(cand)
+    return out
+
+
+def no_match(message: str, body: bytes, matches: Callable[[bytes], bool]) -> Verdict:
+    """A no_match verdict, with a hint when a re-serialized body would have verified."""
+    hint = "wrong secret, or the body changed after signing"
+    if any(matches(c) for c in reserialized_candidates(body)):
+        hint = RESERIALIZED_HINT
+    return Verdict.fail("no_match", message, hint)
+
+
+class Scheme(ABC):
+    """One provider's signature scheme."""
+
+    name: str
+    title: str
+    #: signature header names, as shown in the providers table
+    headers: tuple[str, ...]
+    #: header names whose presence identifies the provider (lower-case)
+    detect_headers: tuple[str, ...] = ()
+    default_tolerance: int | None = None
+    needs_url: bool = False
+
+    @abstractmethod
+    def sign(
+        self,
+        body: bytes,
+        secret: str,
+        now: int,
+        url: str | None = None,
+        msg_id: str | None = None,
+    ) -> HeaderList:
+        """The headers the provider would add to a delivery of BODY at time NOW."""
+
+    @abstractmethod
+    def verify(
+        self,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        secret: str,
+        now: int,
+        tolerance: int | None = None,
+        url: str | None = None,
+    ) -> Verdict:
+        """Whether HEADERS carry a valid signature of BODY as of NOW."""
+
+    def detect(self, headers: Sequence[tuple[str, str]]) -> bool:
+        """True when the header NAMES say this provider sent the request."""
+        present = hdr.names(headers)
+        return any(n in present for n in self.detect_headers)
+
+    def signature_header_names(self) -> list[str]:
+        """Every header this scheme sets or reads as a signature (for redaction and resign)."""
+        return list(self.headers)
+
+    def tolerance_for(self, tolerance: int | None) -> int | None:
+        return self.default_tolerance if tolerance is None else tolerance
+
+    def resign(
+        self,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        secret: str,
+        now: int,
+        url: str | None = None,
+    ) -> HeaderList:
+        """HEADERS with every signature header of this scheme dropped and fresh ones added
+        (a fresh timestamp and, where the scheme has one, a fresh message id)."""
+        new = self.sign(body, secret, now, url=url)
+        new_names = {k.lower() for k, _ in new}
+        stale = {n.lower() for n in self.signature_header_names()} - new_names
+        kept = [(k, v) for k, v in headers if k.lower() not in stale]
+        return hdr.replace(kept, new)

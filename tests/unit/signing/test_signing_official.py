@@ -1,0 +1,110 @@
+"""Our signers' output is accepted by each provider's own verifier."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from urllib.parse import parse_qsl
+
+import standardwebhooks
+import stripe
+from slack_sdk.signature import SignatureVerifier
+from twilio.request_validator import RequestValidator
+
+from hookcli.model import headers as hdr
+from hookcli.signing import registry, twilio
+
+BODY = b'{"id":"evt_1","object":"event","type":"invoice.paid","data":{"object":{"n":"Zo\xc3\xab"}}}'
+STRIPE_SECRET = "whsec_hookcliStripeTestSecret012345678"
+STD_SECRET = "whsec_" + base64.b64encode(b"hookcli-test-key-0123456789abcdef").decode()
+
+
+def test_stripe_verify_header_accepts_our_signature() -> None:
+    now = int(time.time())
+    (name, value), *_ = registry.get("stripe").sign(BODY, STRIPE_SECRET, now)
+    assert name == "Stripe-Signature"
+    assert stripe.WebhookSignature.verify_header(BODY.decode(), value, STRIPE_SECRET, 300)
+    event = stripe.Webhook.construct_event(BODY, value, STRIPE_SECRET)
+    assert event["type"] == "invoice.paid"
+
+
+def test_stripe_library_signature_verifies_with_ours() -> None:
+    now = int(time.time())
+    header = stripe.WebhookSignature.generate_signature_header(BODY.decode(), STRIPE_SECRET, now)
+    verdict = registry.get("stripe").verify(
+        [("stripe-signature", header)], BODY, STRIPE_SECRET, now
+    )
+    assert verdict.ok
+
+
+def test_standardwebhooks_accepts_our_signature() -> None:
+    now = int(time.time())
+    headers = registry.get("standard").sign(BODY, STD_SECRET, now)
+    assert (
+        standardwebhooks.Webhook(STD_SECRET).verify(BODY, dict(headers))["type"] == "invoice.paid"
+    )
+    assert (hdr.get(headers, "webhook-id") or "").startswith("msg_")
+
+
+def test_standardwebhooks_accepts_resigned_svix_capture() -> None:
+    now = int(time.time())
+    old = [("svix-id", "msg_old"), ("svix-timestamp", "1"), ("svix-signature", "v1,AAAA")]
+    fresh = registry.get("svix").resign(old, BODY, STD_SECRET, now)
+    assert {k for k, _ in fresh} == {"svix-id", "svix-timestamp", "svix-signature"}
+    assert hdr.get(fresh, "svix-id") != "msg_old"
+    std = {k.replace("svix-", "webhook-"): v for k, v in fresh}
+    standardwebhooks.Webhook(STD_SECRET).verify(BODY, std)
+
+
+def test_twilio_validator_accepts_our_form_signature() -> None:
+    url = "https://example.ngrok.app/hooks/twilio?x=1"
+    body = b"MessageSid=SM123&MessageStatus=delivered&Body=Hello+%26+bye&AddOns="
+    (name, sig), *_ = registry.get("twilio").sign(body, "auth-token", 0, url=url)
+    assert name == "X-Twilio-Signature"
+    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    assert RequestValidator("auth-token").validate(url, params, sig)
+    assert not RequestValidator("auth-token").validate(url.replace("https", "http"), params, sig)
+
+
+def test_twilio_validator_accepts_our_json_body_signature() -> None:
+    url = twilio.url_for_body("https://example.com/hook?a=1", BODY)
+    assert "bodySHA256=" in url
+    (_, sig), *_ = registry.get("twilio").sign(BODY, "auth-token", 0, url=url)
+    assert RequestValidator("auth-token").validate(url, BODY.decode(), sig)
+    assert not RequestValidator("auth-token").validate(url, BODY.decode() + " ", sig)
+
+
+def test_slack_verifier_accepts_our_signature() -> None:
+    now = int(time.time())
+    headers = registry.get("slack").sign(BODY, "slack-secret", now)
+    verifier = SignatureVerifier("slack-secret")
+    assert verifier.is_valid(
+        BODY,
+        hdr.get(headers, "X-Slack-Request-Timestamp"),
+        hdr.get(headers, "X-Slack-Signature"),
+    )
+    assert verifier.is_valid_request(BODY, dict(headers))
+
+
+def test_slack_library_signature_verifies_with_ours() -> None:
+    now = int(time.time())
+    sig = SignatureVerifier("slack-secret").generate_signature(timestamp=str(now), body=BODY)
+    assert sig is not None
+    headers = [("x-slack-signature", sig), ("x-slack-request-timestamp", str(now))]
+    assert registry.get("slack").verify(headers, BODY, "slack-secret", now).ok
+
+
+def test_standard_library_signature_verifies_with_ours() -> None:
+    from datetime import UTC, datetime
+
+    now = int(time.time())
+    wh = standardwebhooks.Webhook(STD_SECRET)
+    sig = wh.sign("msg_lib", datetime.fromtimestamp(now, UTC), BODY.decode())
+    headers = [
+        ("webhook-id", "msg_lib"),
+        ("webhook-timestamp", str(now)),
+        ("webhook-signature", sig),
+    ]
+    assert registry.get("standard").verify(headers, BODY, STD_SECRET, now).ok
+    assert json.loads(BODY)["type"] == "invoice.paid"

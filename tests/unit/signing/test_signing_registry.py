@@ -1,0 +1,139 @@
+"""Names, aliases, detection from header names, event types, the providers table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hookcli.errors import UsageError
+from hookcli.signing import registry
+from hookcli.signing.hmac_generic import HmacScheme
+
+
+def test_names_and_alias() -> None:
+    assert registry.NAMES == ("stripe", "github", "shopify", "slack", "twilio", "standard", "hmac")
+    assert registry.canonical("svix") == "standard"
+    assert registry.canonical(" Stripe ") == "stripe"
+    assert registry.get("svix").name == "standard"
+
+
+def test_unknown_name_lists_known_ones() -> None:
+    with pytest.raises(UsageError) as err:
+        registry.get("paypal")
+    assert "paypal" in err.value.message
+    assert err.value.hint and "stripe" in err.value.hint and "svix" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([("STRIPE-SIGNATURE", "t=1,v1=a")], "stripe"),
+        ([("x-hub-signature-256", "sha256=a")], "github"),
+        ([("X-GitHub-Event", "ping")], "github"),
+        ([("X-Shopify-Hmac-SHA256", "a")], "shopify"),
+        ([("shopify-hmac-sha256", "a")], "shopify"),
+        ([("x-slack-signature", "v0=a")], "slack"),
+        ([("x-twilio-signature", "a")], "twilio"),
+        ([("Webhook-Signature", "v1,a")], "standard"),
+        ([("svix-signature", "v1,a")], "standard"),
+        ([("X-Signature", "abc")], None),
+        ([("Content-Type", "application/json")], None),
+        ([], None),
+    ],
+)
+def test_detect_by_header_names_any_case(
+    headers: list[tuple[str, str]], expected: str | None
+) -> None:
+    assert registry.detect(headers) == expected
+
+
+def test_detect_looks_at_names_not_values() -> None:
+    assert registry.detect([("X-Note", "Stripe-Signature")]) is None
+
+
+@pytest.mark.parametrize("provider", registry.NAMES)
+def test_scheme_attributes(provider: str) -> None:
+    scheme = registry.get(provider)
+    assert scheme.name == provider and scheme.title and scheme.headers
+    assert set(scheme.headers) <= set(scheme.signature_header_names())
+    assert scheme.needs_url is (provider == "twilio")
+
+
+def test_default_tolerances() -> None:
+    tolerances = {n: registry.get(n).default_tolerance for n in registry.NAMES}
+    assert tolerances == {
+        "stripe": 300,
+        "github": None,
+        "shopify": None,
+        "slack": 300,
+        "twilio": None,
+        "standard": 300,
+        "hmac": None,
+    }
+
+
+def test_hmac_options_pass_through_get() -> None:
+    scheme = registry.get("hmac", {"header": "X-Sig", "timestamp_header": "X-Ts"})
+    assert isinstance(scheme, HmacScheme)
+    assert scheme.headers == ("X-Sig", "X-Ts") and scheme.default_tolerance == 300
+
+
+def j(doc: object) -> bytes:
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(
+    ("provider", "headers", "body", "expected"),
+    [
+        ("stripe", [], j({"type": "invoice.paid"}), "invoice.paid"),
+        (
+            "github",
+            [("x-github-event", "pull_request")],
+            j({"action": "opened"}),
+            "pull_request.opened",
+        ),
+        ("github", [("X-GitHub-Event", "push")], j({"ref": "refs/heads/main"}), "push"),
+        ("github", [], j({"action": "opened"}), None),
+        ("shopify", [("x-shopify-topic", "orders/create")], b"{}", "orders/create"),
+        (
+            "slack",
+            [],
+            j({"type": "event_callback", "event": {"type": "app_mention"}}),
+            "app_mention",
+        ),
+        ("slack", [], j({"type": "url_verification", "challenge": "x"}), "url_verification"),
+        ("standard", [], j({"type": "user.created"}), "user.created"),
+        ("svix", [], j({"type": "user.created"}), "user.created"),
+        ("twilio", [], b"MessageSid=SM1&MessageStatus=delivered", "delivered"),
+        ("twilio", [], b"CallSid=CA1&CallStatus=completed", "completed"),
+        ("twilio", [], b"Body=hi", None),
+        ("stripe", [], b"not json", None),
+        ("stripe", [], j([1, 2]), None),
+        (None, [], j({"type": "x"}), None),
+        ("nope", [], j({"type": "x"}), None),
+    ],
+)
+def test_event_type(
+    provider: str | None, headers: list[tuple[str, str]], body: bytes, expected: str | None
+) -> None:
+    assert registry.event_type(provider, headers, body) == expected
+
+
+def test_verify_with_detection_and_unknown_provider() -> None:
+    body = b"{}"
+    headers = registry.get("github").sign(body, "s", 0)
+    assert registry.verify(None, headers, body, "s", 0).ok
+    v = registry.verify(None, [("Content-Type", "application/json")], body, "s", 0)
+    assert (v.ok, v.reason) == (False, "unknown_provider")
+    v = registry.verify("paypal", headers, body, "s", 0)
+    assert v.reason == "unknown_provider" and "paypal" in v.message
+
+
+def test_describe_lists_every_provider_with_events() -> None:
+    rows = {r.name: r for r in registry.describe()}
+    assert list(rows) == list(registry.NAMES)
+    assert "payment_intent.succeeded" in rows["stripe"].events
+    assert "orders/create" in rows["shopify"].events
+    assert rows["stripe"].headers == ("Stripe-Signature",)
+    assert all(r.title and r.events for r in rows.values())
