@@ -33,6 +33,12 @@ def listen(
     max_body_size: Annotated[
         str, typer.Option(help="Largest body to accept: bytes, or 512KiB, 25MiB, 1MB.")
     ] = "25MiB",
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="PROVIDER=SECRET: show each capture's signature state live (repeatable)."
+        ),
+    ] = None,
     read_timeout: Annotated[
         float,
         typer.Option(help="Seconds a sender may take to send its body before a 408.", min=0.1),
@@ -54,14 +60,36 @@ def listen(
         port=port,
         status=status,
         response_body=_read_body_arg(response_body),
-        response_headers=[_parse_header(h, "--response-header") for h in response_header or []],
+        response_headers=[parse_header(h, "--response-header") for h in response_header or []],
         delay=delay,
         max_body_size=limit,
         read_timeout=read_timeout,
+        secrets=live_secrets(secret or []),
         store=store,
         json=json_out,
     )
     run(cfg)
+
+
+def live_secrets(given: list[str]) -> dict[str, str]:
+    """Secrets for the live signature check: --secret PROVIDER=SECRET, then the environment
+    and config for every other provider."""
+    from hookcli import config
+    from hookcli.signing import registry
+
+    cli: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not value:
+            raise UsageError(f"--secret: expected PROVIDER=SECRET, got {name!r}=...")
+        cli[registry.canonical(name)] = value
+    cfg = config.load()
+    out = {}
+    for name in registry.NAMES:
+        found = config.secret_for(name, cli.get(name), cfg)
+        if found:
+            out[name] = found
+    return out
 
 
 def _read_body_arg(value: str | None) -> bytes | None:
@@ -76,7 +104,7 @@ def _read_body_arg(value: str | None) -> bytes | None:
     return value.encode("utf-8")
 
 
-def _parse_header(text: str, flag: str) -> tuple[str, str]:
+def parse_header(text: str, flag: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     name = name.strip()
     if not sep or not name or any(c in name for c in " \t\r\n"):

@@ -17,6 +17,7 @@ from hookcli.model.units import human_size
 from hookcli.render.live import LiveLines, use_color
 from hookcli.server.app import CatchServer, Event, ServerOptions, describe
 from hookcli.server.runner import serve_until_signal
+from hookcli.signing.classify import classify
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ListenConfig:
     delay: float = 0.0
     max_body_size: int = 25 * 1024 * 1024
     read_timeout: float = 60.0
+    secrets: dict[str, str] = field(default_factory=dict)
     store: Path | None = None
     json: bool = False
 
@@ -85,7 +87,8 @@ def run(cfg: ListenConfig) -> None:
         max_body_size=cfg.max_body_size,
         body_timeout=cfg.read_timeout,
     )
-    server = CatchServer(store, options, printer.events)
+    secrets = cfg.secrets
+    server = CatchServer(store, options, printer.events, lambda c: classify(c, secrets))
     try:
         asyncio.run(serve_until_signal(server, lambda url: printer.started(url, store.root)))
     except OSError as e:

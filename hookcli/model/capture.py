@@ -25,9 +25,11 @@ class Attempt:
     latency_ms: float
     error: str | None = None
     response_excerpt: str = ""
+    base: str | None = None  # the --to/--forward-to value; replay without --to reuses it
 
     def to_record(self) -> dict[str, Any]:
         return {
+            "base": self.base,
             "at": self.at,
             "target": self.target,
             "status": self.status,
@@ -45,6 +47,7 @@ class Attempt:
             latency_ms=float(d.get("latency_ms") or 0.0),
             error=d.get("error"),
             response_excerpt=d.get("response_excerpt") or "",
+            base=d.get("base"),
         )
 
 

@@ -1,0 +1,46 @@
+"""Send a fabricated request and record it as a capture (aiohttp loads only here)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from hookcli.delivery.client import send
+from hookcli.delivery.prepare import origin
+from hookcli.events.builder import FabricatedRequest
+from hookcli.model.capture import Attempt, Capture
+from hookcli.store import Store
+
+
+def send_and_record(
+    store: Store, req: FabricatedRequest, timeout: float
+) -> tuple[Capture, Attempt]:
+    parts = urlsplit(req.url)
+    wire_headers = [("Host", parts.netloc), *req.headers]
+    if req.body:
+        wire_headers.append(("Content-Length", str(len(req.body))))
+    cap = Capture(
+        method=req.method,
+        path=parts.path or "/",
+        query=parts.query,
+        headers=wire_headers,
+        body=req.body,
+        source="fabricated",
+        remote_addr=None,
+        provider=req.provider,
+        event_type=req.event_type,
+    )
+
+    async def go() -> Attempt:
+        async with aiohttp.ClientSession() as session:
+            outcome = await send(session, req.method, req.url, wire_headers, req.body, timeout)
+        return outcome.attempt
+
+    attempt = asyncio.run(go())
+    attempt.base = origin(req.url)
+    cap.response = {"status": attempt.status}
+    cap.replays.append(attempt)
+    store.add([cap])
+    return cap, attempt

@@ -1,0 +1,1 @@
+"""Sending requests to a target: what to send (prepare) and sending it (client)."""

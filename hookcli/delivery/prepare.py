@@ -1,0 +1,61 @@
+"""Pure request preparation: the URL rule and which headers are recomputed, not copied."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from hookcli.errors import UsageError
+
+# Hop-by-hop and transport headers: they describe one connection, so the sender recomputes
+# them for each request it makes instead of copying them from a capture.
+HOP_BY_HOP = frozenset(
+    {
+        "host",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+    }
+)
+
+
+def end_to_end(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """HEADERS without hop-by-hop and transport headers (any Proxy-* included)."""
+    return [
+        (k, v)
+        for k, v in headers
+        if k.lower() not in HOP_BY_HOP and not k.lower().startswith("proxy-")
+    ]
+
+
+def check_url(url: str, flag: str = "--to") -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{flag}: {url!r} is not an http(s) URL", "e.g. http://localhost:3000")
+    return url
+
+
+def join_url(base: str, path: str, query: str = "") -> str:
+    """The one URL rule (replay, forward, export, pytest plugin): the base's path joined with
+    the captured path and query. A captured path of "/" adds nothing."""
+    parts = urlsplit(check_url(base))
+    base_path = parts.path.rstrip("/")
+    if path in ("", "/"):
+        full_path = parts.path or "/"
+    else:
+        full_path = base_path + (path if path.startswith("/") else "/" + path)
+    queries = [q for q in (parts.query, query) if q]
+    url = f"{parts.scheme}://{parts.netloc}{full_path}"
+    return url + ("?" + "&".join(queries) if queries else "")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

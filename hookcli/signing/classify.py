@@ -1,0 +1,37 @@
+"""Fill a capture's provider, event type and (given secrets) signature state.
+
+Used by `listen` for every request, by `fabricate` for what it sends, and by `ls` when a
+secret is configured. The secrets are only read here: only "valid"/"invalid" is stored."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from hookcli.model import headers as hdr
+from hookcli.model.capture import Capture
+from hookcli.signing import registry
+
+
+def request_url(capture: Capture, scheme: str = "http") -> str:
+    """The URL the sender used, as well as the capture can tell (Twilio signs it)."""
+    proto = hdr.get(capture.headers, "X-Forwarded-Proto") or scheme
+    host = hdr.get(capture.headers, "X-Forwarded-Host") or hdr.get(capture.headers, "Host")
+    return f"{proto.split(',')[0].strip()}://{host or 'localhost'}{capture.target}"
+
+
+def classify(capture: Capture, secrets: Mapping[str, str] | None = None) -> None:
+    provider = registry.detect(capture.headers)
+    capture.provider = provider
+    capture.event_type = registry.event_type(provider, capture.headers, capture.body)
+    secret = (secrets or {}).get(provider) if provider else None
+    if provider and secret:
+        verdict = registry.verify(
+            provider,
+            capture.headers,
+            capture.body,
+            secret,
+            int(time.time()),
+            url=request_url(capture),
+        )
+        capture.signature = "valid" if verdict.ok else "invalid"

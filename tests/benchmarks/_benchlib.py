@@ -1,0 +1,330 @@
+"""Shared helpers for the benchmark scripts (not a benchmark itself; not collected by pytest).
+
+Everything here runs on loopback only, with bounded counts and timeouts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PYTHON = sys.executable
+HOOKCLI = str(Path(PYTHON).with_name("hookcli"))
+BASELINE_SERVER = str(HERE / "baseline_server.py")
+HOST = "127.0.0.1"
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        sys.exit(f"{tool} is needed for this benchmark (not found on PATH)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not open port {port} within {timeout}s")
+
+
+class Server:
+    """A server subprocess on a loopback port, stdout to /dev/null, stopped with SIGTERM."""
+
+    def __init__(self, argv: Sequence[str], port: int, env: dict[str, str] | None = None):
+        self.port = port
+        self.url = f"http://{HOST}:{port}/"
+        self.proc = subprocess.Popen(
+            list(argv),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+        )
+        try:
+            wait_port(port, self.proc)
+        except Exception:
+            self.stop()
+            raise
+
+    @classmethod
+    def hookcli(cls, store: Path, json_out: bool = False) -> Server:
+        port = free_port()
+        argv = [HOOKCLI, "listen", "--host", HOST, "--port", str(port), "--store", str(store)]
+        if json_out:
+            argv.append("--json")
+        return cls(argv, port)
+
+    @classmethod
+    def baseline(cls) -> Server:
+        port = free_port()
+        return cls([PYTHON, BASELINE_SERVER, "--port", str(port)], port)
+
+    def rss_kib(self) -> int:
+        return _status_kib(self.proc.pid, "VmRSS")
+
+    def hwm_kib(self) -> int:
+        return _status_kib(self.proc.pid, "VmHWM")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        if err.strip():
+            print(f"  [server stderr] {err.strip()[:500]}")
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _status_kib(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{key} not in /proc/{pid}/status")
+
+
+# -- load generation with wrk ----------------------------------------------------------------
+
+
+def json_body(size: int = 1024) -> str:
+    """A JSON object of exactly SIZE bytes (ASCII)."""
+    head = {"type": "invoice.paid", "id": "evt_0001", "data": {"amount": 1234, "note": ""}}
+    base = json.dumps(head, separators=(",", ":"))
+    pad = size - len(base)
+    if pad < 0:
+        raise ValueError(size)
+    body = base.replace('"note":""', '"note":"' + "x" * pad + '"')
+    assert len(body) == size
+    return body
+
+
+def wrk_script(body: str, stop_after: int | None = None) -> Path:
+    """A wrk Lua script POSTing BODY as JSON. With STOP_AFTER, each wrk thread stops after
+    that many responses (requests already in flight then still reach the server)."""
+    lua = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(body)}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
+    if stop_after is not None:
+        lua += [
+            "local count = 0",
+            "function response(status, headers, body)",
+            "  count = count + 1",
+            f"  if count >= {int(stop_after)} then wrk.thread:stop() end",
+            "end",
+        ]
+    fd, name = tempfile.mkstemp(prefix="hookcli-bench-", suffix=".lua")
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(lua) + "\n")
+    return Path(name)
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    rps: float
+    non2xx: int
+    socket_errors: dict[str, int]
+    latency_avg: str
+    raw: str
+
+    @property
+    def errors(self) -> int:
+        return self.non2xx + sum(self.socket_errors.values())
+
+
+_DURATION = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_wrk(out: str) -> WrkResult:
+    m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h)", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m is None or rps is None:
+        raise RuntimeError(f"cannot parse wrk output:\n{out}")
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    lat = re.search(r"Latency\s+(\S+)", out)
+    errors = (
+        dict(zip(("connect", "read", "write", "timeout"), map(int, sock.groups()), strict=True))
+        if sock
+        else {}
+    )
+    return WrkResult(
+        requests=int(m.group(1)),
+        seconds=float(m.group(2)) * _DURATION[m.group(3)],
+        rps=float(rps.group(1)),
+        non2xx=int(non2xx.group(1)) if non2xx else 0,
+        socket_errors=errors,
+        latency_avg=lat.group(1) if lat else "?",
+        raw=out,
+    )
+
+
+def run_wrk(
+    url: str,
+    script: Path,
+    duration: float,
+    connections: int = 32,
+    threads: int = 1,
+    timeout: float = 5.0,
+) -> WrkResult:
+    argv = [
+        require("wrk"),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        f"--timeout={timeout:g}s",
+        "-s",
+        str(script),
+        url,
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
+def count_puts(store: Path) -> int:
+    """Capture (put) lines in the store's index. Nothing here ever deletes, so this is the
+    number of captures the store holds."""
+    index = store / "index.jsonl"
+    if not index.exists():
+        return 0
+    n = 0
+    with index.open("rb") as f:
+        for line in f:
+            if line.startswith(b'{"op":"put"'):
+                n += 1
+    return n
+
+
+def last_id(store: Path) -> int:
+    """The newest capture id as `hookcli ls --json --limit 1` reports it (0 when empty)."""
+    out = subprocess.run(
+        [HOOKCLI, "ls", "--json", "--limit", "1", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    rows = json.loads(out)
+    return int(rows[0]["id"]) if rows else 0
+
+
+def wait_settled(store: Path, timeout: float = 10.0) -> int:
+    """Wait until the capture count stops moving (in-flight requests committed)."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        n = count_puts(store)
+        if n == last:
+            return n
+        last = n
+        time.sleep(0.3)
+    return last
+
+
+# -- hyperfine -------------------------------------------------------------------------------
+
+
+def hyperfine(
+    commands: dict[str, Sequence[str]],
+    runs: int = 10,
+    warmup: int = 2,
+    env: dict[str, str] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Time COMMANDS (name -> argv) with hyperfine, no shell in between; returns name ->
+    {median, mean, stddev, min, max} in seconds. Commands run interleaved by hyperfine's
+    order: all runs of one, then the next; call with few commands to keep them close."""
+    import shlex
+
+    fd, export = tempfile.mkstemp(prefix="hookcli-bench-", suffix=".json")
+    os.close(fd)
+    names = list(commands)
+    argv = [
+        require("hyperfine"),
+        "-N",
+        "--style",
+        "basic",
+        "--warmup",
+        str(warmup),
+        "--runs",
+        str(runs),
+        "--export-json",
+        export,
+    ]
+    for name in names:
+        argv += ["-n", name, shlex.join(commands[name])]
+    try:
+        subprocess.run(
+            argv,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            timeout=600,
+        )
+        results = json.loads(Path(export).read_text())["results"]
+    finally:
+        os.unlink(export)
+    out: dict[str, dict[str, float]] = {}
+    for name, r in zip(names, results, strict=True):
+        out[name] = {
+            "median": r["median"],
+            "mean": r["mean"],
+            "stddev": r["stddev"] or 0.0,
+            "min": r["min"],
+            "max": r["max"],
+        }
+    return out
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
