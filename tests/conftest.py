@@ -186,3 +186,12 @@ def raw_exchange(port: int, data: bytes, timeout: float = 10, close_after: bool 
         except TimeoutError:
             pass
         return out
+
+
+@pytest.fixture
+def receiver():  # type: ignore[no-untyped-def]
+    from tests.receiver import Receiver
+
+    r = Receiver().start()
+    yield r
+    r.stop()

@@ -221,7 +221,7 @@ def fabricate(
             f"{attempt.target} answered {attempt.status}"
             if attempt.status is not None
             else f"{attempt.target}: {attempt.error}",
-            f"the event was recorded as #{cap.id}; replay it with `hookcli replay {cap.id}`",
+            f"the event was recorded as #{cap.id}: `hookcli show {cap.id}`",
         )
 
 

@@ -26,27 +26,37 @@ def _signature(state: str | None) -> Text:
     return Text(state, style=style)
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def summaries_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("ID", justify="right", style="bold")
-    table.add_column("TIME", style="dim", no_wrap=True)
+    table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 2, 0, 0))
+    id_width = max([2, *(len(str(s["id"])) for s in rows)])
+    table.add_column("ID", justify="right", style="bold", no_wrap=True, min_width=id_width)
+    table.add_column("TIME", style="dim", no_wrap=True, min_width=8)
     table.add_column("METHOD", no_wrap=True)
-    table.add_column("PATH", overflow="fold")
+    table.add_column("PATH", overflow="fold", min_width=12, ratio=1)
     table.add_column("SIZE", justify="right", no_wrap=True)
-    table.add_column("PROVIDER/EVENT", style="cyan")
-    table.add_column("SIGNATURE", no_wrap=True)
+    table.add_column("PROVIDER/EVENT", style="cyan", no_wrap=True)
+    # the signature column appears when some row has a state (a secret was configured)
+    with_signature = any(s.get("signature") for s in rows)
+    if with_signature:
+        table.add_column("SIGNATURE", no_wrap=True)
     for s in rows:
         target = s["path"] + (f"?{s['query']}" if s.get("query") else "")
         provider = s.get("provider") or ""
         if s.get("event_type"):
             provider = f"{provider} {s['event_type']}".strip()
-        table.add_row(
+        cells = [
             str(s["id"]),
             _when(s["received_at"]),
             Text(visible(s["method"])),
             Text(visible(target)),
             human_size(int(s.get("body_size") or 0)),
-            Text(visible(provider)),
-            _signature(s.get("signature")),
-        )
+            Text(_clip(visible(provider), 34)),
+        ]
+        if with_signature:
+            cells.append(_signature(s.get("signature")))
+        table.add_row(*cells)
     return table

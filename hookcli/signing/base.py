@@ -112,8 +112,8 @@ def check_age(ts: int, now: int, tolerance: int | None, *, both_directions: bool
 def stale_hint(ts: int, signature_ok: bool) -> str:
     if signature_ok:
         return (
-            f"the signature itself matches: verify as of its time with --now {ts}, "
-            "or replay with --resign for a fresh timestamp"
+            f"the signature itself matches: the request is stale, not forged "
+            f"(verify as of its time with --now {ts})"
         )
     return "the signature does not match either (wrong secret or body changed)"
 

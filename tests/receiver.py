@@ -1,0 +1,72 @@
+"""A real aiohttp app on loopback standing in for the user's app under development."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Seen:
+    method: str
+    path_qs: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+@dataclass
+class Receiver:
+    status: int = 200
+    delay: float = 0.0
+    seen: list[Seen] = field(default_factory=list)
+    url: str = ""
+
+    def start(self) -> Receiver:
+        ready = threading.Event()
+
+        async def handler(request: web.Request) -> web.Response:
+            body = await request.read()
+            hdrs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers]
+            self.seen.append(Seen(request.method, request.raw_path, hdrs, body))
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return web.json_response({"received": True}, status=self.status)
+
+        def serve() -> None:
+            self.loop = asyncio.new_event_loop()
+            app = web.Application(client_max_size=64 * 1024 * 1024)
+            app.router.add_route("*", "/{tail:.*}", handler)
+            self.runner = web.AppRunner(app, access_log=None)
+            self.loop.run_until_complete(self.runner.setup())
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            self.loop.run_until_complete(site.start())
+            port = self.runner.addresses[0][1]
+            self.url = f"http://127.0.0.1:{port}"
+            ready.set()
+            self.loop.run_forever()
+            self.loop.run_until_complete(self.runner.cleanup())
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        return self
+
+    def wait(self, n: int = 1, timeout: float = 10) -> list[Seen]:
+        deadline = time.time() + timeout
+        while len(self.seen) < n and time.time() < deadline:
+            time.sleep(0.02)
+        return self.seen
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
