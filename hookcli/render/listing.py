@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -48,7 +49,7 @@ def summaries_table(rows: list[dict[str, Any]]) -> Table:
         provider = s.get("provider") or ""
         if s.get("event_type"):
             provider = f"{provider} {s['event_type']}".strip()
-        cells = [
+        cells: list[RenderableType] = [
             str(s["id"]),
             _when(s["received_at"]),
             Text(visible(s["method"])),

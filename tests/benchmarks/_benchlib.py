@@ -4,6 +4,7 @@ Everything here runs on loopback only, with bounded counts and timeouts."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -24,6 +25,16 @@ PYTHON = sys.executable
 HOOKCLI = str(Path(PYTHON).with_name("hookcli"))
 BASELINE_SERVER = str(HERE / "baseline_server.py")
 HOST = "127.0.0.1"
+
+# Child processes get a bytecode cache, as an installed package has: the dev environment may
+# set PYTHONDONTWRITEBYTECODE, which would make every CLI start recompile hookcli's modules
+# (an editable install has no __pycache__). The cache lives in a temporary directory.
+_PYCACHE = tempfile.TemporaryDirectory(prefix="hookcli-bench-pycache-")
+atexit.register(_PYCACHE.cleanup)
+CHILD_ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "PYTHONPYCACHEPREFIX": _PYCACHE.name,
+}
 
 
 def require(tool: str) -> str:
@@ -63,7 +74,7 @@ class Server:
             list(argv),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
+            env={**CHILD_ENV, **(env or {})},
         )
         try:
             wait_port(port, self.proc)
@@ -246,6 +257,7 @@ def last_id(store: Path) -> int:
         text=True,
         check=True,
         timeout=60,
+        env=CHILD_ENV,
     ).stdout
     rows = json.loads(out)
     return int(rows[0]["id"]) if rows else 0
@@ -300,7 +312,7 @@ def hyperfine(
             argv,
             check=True,
             stdout=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            env={**CHILD_ENV, **(env or {})},
             timeout=600,
         )
         results = json.loads(Path(export).read_text())["results"]
