@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -119,3 +119,19 @@ def secret_for(
         return env
     cfg = config if config is not None else load()
     return cfg.secrets.get(name)
+
+
+def secrets_for(names: Iterable[str], cli: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every provider of NAMES that has a secret (CLI, environment or config), loading the
+    config file at most once."""
+    cli = cli or {}
+    cfg: Config | None = None
+    out: dict[str, str] = {}
+    for name in names:
+        value = cli.get(name) or os.environ.get(ENV_SECRET_PREFIX + name.upper())
+        if not value:
+            cfg = cfg if cfg is not None else load()
+            value = cfg.secrets.get(name)
+        if value:
+            out[name] = value
+    return out

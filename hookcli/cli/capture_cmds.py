@@ -83,13 +83,7 @@ def live_secrets(given: list[str]) -> dict[str, str]:
         if not sep or not value:
             raise UsageError(f"--secret: expected PROVIDER=SECRET, got {name!r}=...")
         cli[registry.canonical(name)] = value
-    cfg = config.load()
-    out = {}
-    for name in registry.NAMES:
-        found = config.secret_for(name, cli.get(name), cfg)
-        if found:
-            out[name] = found
-    return out
+    return config.secrets_for(registry.NAMES, cli)
 
 
 def _read_body_arg(value: str | None) -> bytes | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
 from hookcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from hookcli.store import Store
 
 
 def ls(
@@ -46,6 +49,7 @@ def ls(
             stop=f.stop_before(),
         )
     )
+    _fill_signature_state(st, rows)
     if json_out:
         print_json([_summary_json(s) for s in rows])
         return
@@ -60,6 +64,23 @@ def ls(
     from hookcli.render.listing import summaries_table
 
     console.print(summaries_table(rows))
+
+
+def _fill_signature_state(st: Store, rows: list[dict[str, Any]]) -> None:
+    """Rows recorded without a signature state get one now when a secret for their
+    provider is configured (environment or config): O(rows) records read."""
+    providers = {r["provider"] for r in rows if r.get("provider") and not r.get("signature")}
+    if not providers:
+        return
+    from hookcli import config
+    from hookcli.signing.classify import classify
+
+    secrets = config.secrets_for(sorted(providers))
+    for row in rows:
+        if row.get("provider") in secrets and not row.get("signature"):
+            cap = st.get(row["id"])
+            classify(cap, secrets)
+            row["signature"] = cap.signature
 
 
 def _summary_json(s: dict[str, object]) -> dict[str, object]:

@@ -87,6 +87,8 @@ def _serialize(doc: Any) -> bytes:
 
 
 def _body(template_body: Any, content_type: str, data: bytes | None, sets: Sequence[str]) -> bytes:
+    if data is not None and not data.strip() and not sets:
+        return data  # --data '': an empty body, on purpose (what does the app do with one?)
     doc = template_body if data is None else _parse_data(data)
     if _is_form(content_type):
         fields = dict(_form_fields(doc, "--data" if data is not None else "the template body"))

@@ -135,7 +135,11 @@ def event_type(provider: str | None, headers: Sequence[tuple[str, str]], body: b
             form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             return None
-        return _str(form.get("MessageStatus")) or _str(form.get("CallStatus"))
+        return (
+            _str(form.get("MessageStatus"))
+            or _str(form.get("CallStatus"))
+            or _str(form.get("SmsStatus"))
+        )
     if key in ("stripe", "standard", "hmac"):
         return _str(doc.get("type")) if doc else None
     return None

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from hookcli.model.capture import Capture
+from hookcli.signing.classify import classify
 from hookcli.store import Store
-from tests.conftest import Listener, run, send
+from tests.conftest import Listener, run, run_json, send
 
 STRIPE = "whsec_verify_0123456789"
 STANDARD = "whsec_" + base64.b64encode(b"verify-standard-key-0123456789ab").decode()
@@ -23,9 +24,11 @@ def stripe_header(body: bytes, t: int, secret: str = STRIPE) -> str:
 
 
 def add(store: Path, headers: list[tuple[str, str]], body: bytes) -> int:
+    cap = Capture("POST", "/v", "", headers, body)
+    classify(cap)  # as listen does: provider and event type, no secret here
     st = Store(store)
     try:
-        return st.add([Capture("POST", "/v", "", headers, body)])[0]
+        return st.add([cap])[0]
     finally:
         st.close()
 
@@ -158,3 +161,20 @@ def test_live_line_shows_signature(store: Path) -> None:
         lst.stop()
     line = next(ln for ln in lst.lines if "#1" in ln)
     assert "stripe invoice.paid" in line and "signature valid" in line
+
+
+def test_ls_shows_signature_state_when_a_secret_is_configured(store: Path, tmp_path: Path) -> None:
+    now = int(time.time())
+    add(store, [("Stripe-Signature", stripe_header(BODY, now))], BODY)
+    add(store, [("Stripe-Signature", stripe_header(BODY, now, "whsec_other"))], BODY)
+    add(store, [("Content-Type", "text/plain")], b"no provider")
+    assert [r["signature"] for r in run_json(store, "ls")] == [None, None, None]
+    rows = json.loads(run(store, "ls", "--json", HOOKCLI_SECRET_STRIPE=STRIPE).stdout)
+    assert [r["signature"] for r in rows] == [None, "invalid", "valid"]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[secrets]\nstripe = "{STRIPE}"\n')
+    table = run(store, "ls", HOOKCLI_CONFIG=str(config)).stdout.decode()
+    assert "SIGNATURE" in table and "invalid" in table
+    config.write_text("[secrets\n")
+    r = run(store, "ls", HOOKCLI_CONFIG=str(config))
+    assert r.returncode == 1 and str(config) in r.stderr.decode()
