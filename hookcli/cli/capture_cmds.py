@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hookcli.cli.common import JsonOpt, StoreOpt, handled
+from hookcli.cli.common import JsonOpt, StoreOpt, handled, read_arg_bytes
 from hookcli.errors import UsageError
 
 
@@ -59,7 +58,7 @@ def listen(
         host=host,
         port=port,
         status=status,
-        response_body=_read_body_arg(response_body),
+        response_body=read_arg_bytes(response_body, "--response-body"),
         response_headers=[parse_header(h, "--response-header") for h in response_header or []],
         delay=delay,
         max_body_size=limit,
@@ -84,18 +83,6 @@ def live_secrets(given: list[str]) -> dict[str, str]:
             raise UsageError(f"--secret: expected PROVIDER=SECRET, got {name!r}=...")
         cli[registry.canonical(name)] = value
     return config.secrets_for(registry.NAMES, cli)
-
-
-def _read_body_arg(value: str | None) -> bytes | None:
-    if value is None:
-        return None
-    if value.startswith("@"):
-        path = Path(value[1:]).expanduser()
-        try:
-            return path.read_bytes()
-        except OSError as e:
-            raise UsageError(f"--response-body: cannot read {path}: {e.strerror}") from None
-    return value.encode("utf-8")
 
 
 def parse_header(text: str, flag: str) -> tuple[str, str]:

@@ -83,6 +83,21 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def read_arg_bytes(value: str | None, flag: str) -> bytes | None:
+    """A TEXT|@FILE option's bytes: the text as UTF-8, or the named file's content."""
+    if value is None:
+        return None
+    if value.startswith("@"):
+        from hookcli.errors import UsageError
+
+        path = Path(value[1:]).expanduser()
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise UsageError(f"{flag}: cannot read {path}: {e.strerror}") from None
+    return value.encode("utf-8")
+
+
 def open_store(path: Path | None) -> Store:
     from hookcli.paths import store_dir
     from hookcli.store import Store

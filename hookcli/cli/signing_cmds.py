@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.cli.common import (
+    JsonOpt,
+    StoreOpt,
+    handled,
+    open_store,
+    print_json,
+    read_arg_bytes,
+)
 from hookcli.errors import HookcliError, UsageError
 
 SecretOpt = Annotated[
@@ -118,18 +124,6 @@ def verify(
         raise typer.Exit(1)
 
 
-def _read_data(value: str | None) -> bytes | None:
-    if value is None:
-        return None
-    if value.startswith("@"):
-        path = Path(value[1:]).expanduser()
-        try:
-            return path.read_bytes()
-        except OSError as e:
-            raise UsageError(f"--data: cannot read {path}: {e.strerror}") from None
-    return value.encode("utf-8")
-
-
 def fabricate(
     provider: Annotated[
         str, typer.Argument(help="stripe, github, shopify, slack, twilio, standard, hmac.")
@@ -186,7 +180,7 @@ def fabricate(
         event,
         secret=resolve_secret(name, secret),
         url=to,
-        data=_read_data(data),
+        data=read_arg_bytes(data, "--data"),
         sets=set_ or [],
         extra_headers=[parse_header(h, "--header") for h in header or []],
         template_dirs=cfg.template_dirs,

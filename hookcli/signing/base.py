@@ -13,7 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
@@ -29,16 +29,7 @@ Reason = Literal[
     "missing_url",
 ]
 
-REASONS: tuple[Reason, ...] = (
-    "missing_header",
-    "malformed_header",
-    "no_match",
-    "timestamp_too_old",
-    "timestamp_too_new",
-    "unknown_provider",
-    "bad_secret",
-    "missing_url",
-)
+REASONS: tuple[Reason, ...] = get_args(Reason)
 
 RESERIALIZED_HINT = (
     "the body was re-serialized after signing (JSON whitespace/key order changed); "
