@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -208,45 +210,94 @@ def parse_wrk(out: str) -> WrkResult:
     )
 
 
-def run_wrk(
-    url: str,
-    script: Path,
-    duration: float,
-    connections: int = 32,
-    threads: int = 1,
-    timeout: float = 5.0,
-) -> WrkResult:
-    argv = [
+def wrk_argv(
+    url: str, script: Path, duration: float, connections: int = 32, threads: int = 1
+) -> list[str]:
+    return [
         require("wrk"),
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{duration:g}s",
-        f"--timeout={timeout:g}s",
+        f"-d{max(1, math.ceil(duration))}s",  # wrk takes whole seconds only
+        "--timeout=5s",
         "-s",
         str(script),
         url,
     ]
+
+
+def run_wrk(
+    url: str, script: Path, duration: float, connections: int = 32, threads: int = 1
+) -> WrkResult:
+    argv = wrk_argv(url, script, duration, connections, threads)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}")
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}{done.stdout}")
     return parse_wrk(done.stdout)
+
+
+def send_captures(url: str, store: Path, target: int, limit: float = 120.0) -> int:
+    """POST 1 KiB JSON bodies with wrk until STORE holds at least TARGET captures; returns
+    how many it holds. wrk's Lua script stops sending after the captures still missing, but
+    wrk itself only exits at the end of its -d, so it is interrupted once the store is full."""
+    counter = PutCounter(store)
+    have = counter.count()
+    if have >= target:
+        return have
+    script = wrk_script(json_body(1024), stop_after=target - have)
+    try:
+        proc = subprocess.Popen(
+            wrk_argv(url, script, limit), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + limit
+        while have < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            have = counter.count()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # wrk stops and prints its summary
+        try:
+            proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    finally:
+        script.unlink(missing_ok=True)
+    have = wait_settled(store)
+    if have < target:
+        raise RuntimeError(f"only {have} of {target} captures after {limit}s")
+    return have
 
 
 # -- the store ------------------------------------------------------------------------------
 
 
+class PutCounter:
+    """Counts the store's capture (put) index lines incrementally, reading only what was
+    appended since the last call. Nothing here ever deletes, so this is the number of
+    captures the store holds."""
+
+    def __init__(self, store: Path):
+        self.index = store / "index.jsonl"
+        self.offset = 0
+        self.puts = 0
+
+    def count(self) -> int:
+        try:
+            with self.index.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return self.puts
+        complete = data.rfind(b"\n") + 1
+        self.puts += sum(
+            1 for line in data[:complete].splitlines() if line.startswith(b'{"op":"put"')
+        )
+        self.offset += complete
+        return self.puts
+
+
 def count_puts(store: Path) -> int:
-    """Capture (put) lines in the store's index. Nothing here ever deletes, so this is the
-    number of captures the store holds."""
-    index = store / "index.jsonl"
-    if not index.exists():
-        return 0
-    n = 0
-    with index.open("rb") as f:
-        for line in f:
-            if line.startswith(b'{"op":"put"'):
-                n += 1
-    return n
+    """Capture (put) lines in the store's index: the number of captures it holds."""
+    return PutCounter(store).count()
 
 
 def last_id(store: Path) -> int:

@@ -10,7 +10,7 @@
     .venv/bin/python tests/benchmarks/bench_scale.py [--captures 100000] [--runs 10]
 
 The stores are built directly with `Store.add` in batches of 1000 (~1 KiB bodies), in a
-temporary directory removed at the end. Takes about 2-3 minutes.
+temporary directory removed at the end. Takes about 3-4 minutes.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from _benchlib import (
     ms,
     require,
     run_wrk,
+    send_captures,
     verdict,
-    wait_settled,
     wrk_script,
 )
 
@@ -100,13 +100,16 @@ def bench_reads(big: Path, small: Path, runs: int) -> list[tuple[str, float, flo
     return rows
 
 
-def bench_ingest(big: Path, empty: Path, rounds: int, duration: float) -> tuple[float, float]:
+def bench_ingest(
+    big: Path, empty: Path, rounds: int, duration: float
+) -> tuple[float, float, list[float]]:
     script = wrk_script(json_body(1024))
     big_rps: list[float] = []
     empty_rps: list[float] = []
     try:
         for rnd in range(1, rounds + 1):
-            for label, store, out in (("empty", empty, empty_rps), ("100k", big, big_rps)):
+            runs = [("empty", empty, empty_rps), ("100k", big, big_rps)]
+            for label, store, out in runs if rnd % 2 else reversed(runs):
                 with Server.hookcli(store) as srv:
                     run_wrk(srv.url, script, 2.0)
                     r = run_wrk(srv.url, script, duration)
@@ -116,36 +119,42 @@ def bench_ingest(big: Path, empty: Path, rounds: int, duration: float) -> tuple[
                 print(f"  round {rnd} {label:>5} store: {r.rps:8.0f} req/s ({r.requests} requests)")
     finally:
         script.unlink(missing_ok=True)
-    return median(big_rps), median(empty_rps)
+    paired = [b / e for b, e in zip(big_rps, empty_rps, strict=True)]
+    return median(big_rps), median(empty_rps), paired
 
 
-def send(srv: Server, store: Path, target: int, limit: float) -> int:
-    """Drive wrk at SRV until STORE holds at least TARGET captures: each wrk run's Lua script
-    stops it after the captures still missing (plus at most one in flight per connection)."""
-    deadline = time.monotonic() + limit
-    have = count_puts(store)
-    body = json_body(1024)
-    while have < target and time.monotonic() < deadline:
-        script = wrk_script(body, stop_after=target - have)
-        try:
-            run_wrk(srv.url, script, max(1.0, deadline - time.monotonic()))
-        finally:
-            script.unlink(missing_ok=True)
-        have = wait_settled(store)
-    if have < target:
-        raise RuntimeError(f"only {have} of {target} captures after {limit}s")
-    return have
+def bench_add(big: Path, empty: Path, batch: int = 8, count: int = 4000) -> tuple[float, float]:
+    """In-process cost of Store.add per capture on the big vs the empty store (no HTTP, so
+    little noise): batches of BATCH, the listener's typical group-commit size under load,
+    alternating between the stores. Returns microseconds per capture (median of rounds)."""
+    from hookcli.model.capture import Capture
+    from hookcli.store import Store
+
+    body = json_body(1024).encode()
+    headers = [("Host", "127.0.0.1"), ("Content-Type", "application/json")]
+    stores = {"big": Store(big), "empty": Store(empty)}
+    times: dict[str, list[float]] = {"big": [], "empty": []}
+    for _ in range(5):
+        for name, store in stores.items():
+            caps = [Capture("POST", "/add", "", headers, body) for _ in range(count)]
+            t0 = time.perf_counter()
+            for i in range(0, count, batch):
+                store.add(caps[i : i + batch])
+            times[name].append((time.perf_counter() - t0) / count * 1e6)
+    for store in stores.values():
+        store.close()
+    return median(times["big"]), median(times["empty"])
 
 
 def bench_rss(root: Path, small: int, big: int) -> tuple[int, int, int, int]:
     store = root / "rss-store"
     with Server.hookcli(store) as srv:
         start_rss = srv.rss_kib()
-        n1 = send(srv, store, small, 60)
+        n1 = send_captures(srv.url, store, small)
         time.sleep(1.0)
         rss1 = srv.rss_kib()
         print(f"  after {n1} captures: VmRSS {rss1} KiB (at start {start_rss} KiB)")
-        n2 = send(srv, store, big, 120)
+        n2 = send_captures(srv.url, store, big)
         time.sleep(1.0)
         rss2 = srv.rss_kib()
         hwm = srv.hwm_kib()
@@ -157,9 +166,15 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--captures", type=int, default=100_000, help="size of the big store")
     p.add_argument("--runs", type=int, default=10, help="hyperfine runs per command")
-    p.add_argument("--rounds", type=int, default=2, help="ingest rounds per store")
+    p.add_argument("--rounds", type=int, default=3, help="ingest rounds per store")
+    p.add_argument(
+        "--only",
+        default="reads,ingest,rss",
+        help="comma-separated parts to run: reads, ingest, rss (default: all)",
+    )
     p.add_argument("--duration", type=float, default=10.0, help="seconds per ingest run")
     args = p.parse_args()
+    parts = set(args.only.split(","))
     require("wrk")
     require("hyperfine")
     failed = False
@@ -175,36 +190,66 @@ def main() -> int:
             f"and one of {count_puts(small)}"
         )
 
-        print(f"\n1. read commands, hyperfine median of {args.runs} runs (3 warm-up)")
-        print(f"  {'command':<18} {'10 captures':>12} {'100k':>12} {'ratio':>7}")
-        for name, t_small, t_big, ratio in bench_reads(big, small, args.runs):
-            ok = ratio <= READ_TARGET
-            failed |= not ok
-            print(
-                f"  {name:<18} {ms(t_small):>12} {ms(t_big):>12} {ratio:7.2f}  "
-                f"target <= {READ_TARGET}: {verdict(ok)}"
-            )
-
-        print(f"\n2. ingest, wrk -t1 -c32 -d{args.duration:g}s, 1 KiB JSON, {args.rounds} rounds")
-        rps_big, rps_empty = bench_ingest(big, empty, args.rounds, args.duration)
-        ratio = rps_big / rps_empty
-        ok = ratio >= INGEST_TARGET
-        failed |= not ok
-        print(
-            f"  median: empty store {rps_empty:.0f} req/s, 100k store {rps_big:.0f} req/s, "
-            f"ratio {ratio:.2f}  target >= {INGEST_TARGET}: {verdict(ok)}"
-        )
-
-        print("\n3. listener memory (VmRSS), captures sent over HTTP with wrk")
-        n1, rss1, n2, rss2 = bench_rss(root, 1_000, 100_000)
-        ratio = rss2 / rss1
-        ok = ratio <= RSS_TARGET
-        failed |= not ok
-        print(
-            f"  RSS after {n2} / after {n1}: {rss2 / 1024:.1f} MiB / {rss1 / 1024:.1f} MiB = "
-            f"{ratio:.2f}  target <= {RSS_TARGET}: {verdict(ok)}"
-        )
+        t0 = time.monotonic()
+        if "reads" in parts:
+            failed |= report_reads(big, small, args.runs)
+            print(f"  ({time.monotonic() - t0:.0f}s)")
+        t0 = time.monotonic()
+        if "ingest" in parts:
+            failed |= report_ingest(big, empty, args.rounds, args.duration)
+            print(f"  ({time.monotonic() - t0:.0f}s)")
+        t0 = time.monotonic()
+        if "rss" in parts:
+            failed |= report_rss(root)
+            print(f"  ({time.monotonic() - t0:.0f}s)")
     return 1 if failed else 0
+
+
+def report_reads(big: Path, small: Path, runs: int) -> bool:
+    print(f"\n1. read commands, hyperfine median of {runs} runs (3 warm-up)")
+    print(f"  {'command':<18} {'10 captures':>12} {'100k':>12} {'ratio':>7}")
+    failed = False
+    for name, t_small, t_big, ratio in bench_reads(big, small, runs):
+        ok = ratio <= READ_TARGET
+        failed |= not ok
+        print(
+            f"  {name:<18} {ms(t_small):>12} {ms(t_big):>12} {ratio:7.2f}  "
+            f"target <= {READ_TARGET}: {verdict(ok)}"
+        )
+    return failed
+
+
+def report_ingest(big: Path, empty: Path, rounds: int, duration: float) -> bool:
+    print(f"\n2. ingest, wrk -t1 -c32 -d{duration:g}s, 1 KiB JSON, {rounds} rounds")
+    add_big, add_empty = bench_add(big, empty)
+    print(
+        f"  Store.add alone (batches of 8, in-process): empty store {add_empty:.1f} us/capture, "
+        f"100k store {add_big:.1f} us/capture, ratio {add_empty / add_big:.2f} (throughput)"
+    )
+    rps_big, rps_empty, paired = bench_ingest(big, empty, rounds, duration)
+    ratio = rps_big / rps_empty
+    ok = ratio >= INGEST_TARGET
+    print(
+        f"  median: empty store {rps_empty:.0f} req/s, 100k store {rps_big:.0f} req/s, "
+        f"ratio {ratio:.2f}  target >= {INGEST_TARGET}: {verdict(ok)}"
+    )
+    print(
+        f"  per-round ratios (adjacent runs): {', '.join(f'{x:.2f}' for x in paired)}; "
+        f"median {median(paired):.2f}"
+    )
+    return not ok
+
+
+def report_rss(root: Path) -> bool:
+    print("\n3. listener memory (VmRSS), captures sent over HTTP with wrk")
+    n1, rss1, n2, rss2 = bench_rss(root, 1_000, 100_000)
+    ratio = rss2 / rss1
+    ok = ratio <= RSS_TARGET
+    print(
+        f"  RSS after {n2} / after {n1}: {rss2 / 1024:.1f} MiB / {rss1 / 1024:.1f} MiB = "
+        f"{ratio:.2f}  target <= {RSS_TARGET}: {verdict(ok)}"
+    )
+    return not ok
 
 
 if __name__ == "__main__":
