@@ -32,12 +32,21 @@ def use_color(stream: TextIO) -> bool:
 class LiveLines:
     def __init__(self, color: bool):
         self.color = color
+        self._clock: tuple[str, str] = ("", "")  # (received_at up to seconds, local HH:MM:SS)
+
+    def _local_time(self, iso: str) -> str:
+        """HH:MM:SS in local time, converted once per second of arrivals, not per request."""
+        second = iso[:19]
+        if self._clock[0] != second:
+            local = datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
+            self._clock = (second, local)
+        return self._clock[1]
 
     def _c(self, code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if self.color else text
 
     def captured(self, c: Capture) -> str:
-        t = datetime.fromisoformat(c.received_at).astimezone().strftime("%H:%M:%S")
+        t = self._local_time(c.received_at)
         parts = [
             self._c(_DIM, t),
             self._c(_BOLD, f"#{c.id:<5}"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from hookcli.model.capture import Capture
 from hookcli.store import Store
@@ -70,6 +71,7 @@ class CatchServer:
         self._pending: list[tuple[Capture, asyncio.Future[int]]] = []
         self._flush_scheduled = False
         self._runner: web.AppRunner | None = None
+        self._answer_headers: list[tuple[str, str]] | None = None
         self.url = ""
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -108,8 +110,11 @@ class CatchServer:
         if declared is not None and declared > opts.max_body_size:
             return self._refuse(method, target, declared, 413, "body over --max-body-size")
         try:
-            async with asyncio.timeout(opts.body_timeout):
+            if request.content.is_eof():  # the whole body came with the headers
                 body = await request.read()
+            else:
+                async with asyncio.timeout(opts.body_timeout):
+                    body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._refuse(method, target, None, 413, "body over --max-body-size")
         except TimeoutError:
@@ -140,19 +145,22 @@ class CatchServer:
         return self._answer(capture)
 
     def _answer(self, capture: Capture) -> web.Response:
+        """The configured answer; its headers are worked out once (this runs per request)."""
         opts = self.options
+        if self._answer_headers is None:
+            headers = list(opts.response_headers)
+            if not any(k.lower() == "content-type" for k, _ in headers):
+                body = opts.response_body
+                ctype = "application/json" if body is None else _guess_type(body)
+                headers.insert(0, ("Content-Type", ctype))
+            self._answer_headers = headers
         if opts.response_body is None:
-            body = json.dumps({"ok": True, "id": capture.id}).encode()
-            ctype = "application/json"
+            body = b'{"ok": true, "id": %d}' % capture.id
         else:
             body = opts.response_body
-            ctype = _guess_type(body)
-        resp = web.Response(status=opts.status, body=body)
-        if not any(k.lower() == "content-type" for k, _ in opts.response_headers):
-            resp.headers["Content-Type"] = ctype
-        for k, v in opts.response_headers:
-            resp.headers.add(k, v)
-        return resp
+        return web.Response(
+            status=opts.status, body=body, headers=CIMultiDict(self._answer_headers)
+        )
 
     def _refuse(
         self, method: str, target: str, size: int | None, status: int, why: str

@@ -182,8 +182,7 @@ class Scheme(ABC):
 
     def detect(self, headers: Sequence[tuple[str, str]]) -> bool:
         """True when the header NAMES say this provider sent the request."""
-        present = hdr.names(headers)
-        return any(n in present for n in self.detect_headers)
+        return not hdr.names(headers).isdisjoint(self.detect_headers)
 
     def signature_header_names(self) -> list[str]:
         """Every header this scheme sets or reads as a signature (for redaction and resign)."""

@@ -33,8 +33,13 @@ _SCHEMES: dict[str, type[Scheme]] = {
     "twilio": TwilioScheme,
     "standard": StandardScheme,
 }
-# Detection order: the most specific header sets first; hmac is never detected.
+# Detection order: the most specific header sets first; hmac is never detected. Schemes
+# hold no state, so detection (once per captured request) reuses one instance of each.
 _DETECT_ORDER = ("stripe", "github", "shopify", "slack", "twilio", "standard")
+_BY_HEADER: dict[str, tuple[int, str]] = {}
+for _rank, _key in enumerate(_DETECT_ORDER):
+    for _name in _SCHEMES[_key].detect_headers:
+        _BY_HEADER.setdefault(_name, (_rank, _key))
 
 
 def _unknown(name: str) -> UsageError:
@@ -61,10 +66,9 @@ def get(name: str, options: Mapping[str, Any] | None = None) -> Scheme:
 
 def detect(headers: Sequence[tuple[str, str]]) -> str | None:
     """The provider whose signature headers are present (by name, any case), else None."""
-    for key in _DETECT_ORDER:
-        if _SCHEMES[key]().detect(headers):
-            return key
-    return None
+    # one dictionary look-up per header: this runs for every captured request
+    found = [_BY_HEADER[k.lower()] for k, _ in headers if k.lower() in _BY_HEADER]
+    return min(found)[1] if found else None
 
 
 def verify(

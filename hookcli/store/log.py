@@ -24,13 +24,14 @@ is reported with its path and left as it is.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from hookcli.errors import HookcliError
 from hookcli.paths import ensure_private_dir, open_private
@@ -51,7 +52,9 @@ class StoreCorrupt(HookcliError):
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    """One log or index line. orjson: encoding is most of a capture's cost on the ingest
+    path, and orjson does it several times faster than the standard library."""
+    return orjson.dumps(obj) + b"\n"
 
 
 def summary_of(rec: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +152,7 @@ class LogFiles:
         if last is None:
             return  # empty index: everything is read from the log
         try:
-            entry = json.loads(last)
+            entry = orjson.loads(last)
             covered, next_id = int(entry["end"]), int(entry["n"])
         except (ValueError, KeyError, TypeError) as e:
             raise StoreCorrupt(self.index_path, f"bad last line ({e})") from e
@@ -169,7 +172,7 @@ class LogFiles:
         complete = data.rfind(b"\n") + 1
         for line in data[:complete].splitlines():
             try:
-                entry = json.loads(line)
+                entry = orjson.loads(line)
                 self._cur.covered = int(entry["end"])
                 self._cur.next_id = max(self._cur.next_id, int(entry["n"]))
             except (ValueError, KeyError, TypeError) as e:
@@ -193,7 +196,7 @@ class LogFiles:
         out: list[bytes] = []
         for line in data[:complete].splitlines(keepends=True):
             try:
-                op = json.loads(line)
+                op = orjson.loads(line)
             except ValueError as e:
                 raise StoreCorrupt(self.log_path, f"unparseable line at byte {offset} ({e})") from e
             out.append(self._index_line(op, offset, len(line)))
@@ -301,7 +304,7 @@ class LogFiles:
 
     def _parse_index(self, line: bytes) -> dict[str, Any]:
         try:
-            entry: dict[str, Any] = json.loads(line)
+            entry: dict[str, Any] = orjson.loads(line)
         except ValueError as e:
             raise StoreCorrupt(self.index_path, f"unparseable line ({e})") from e
         return entry
@@ -309,7 +312,7 @@ class LogFiles:
     def read_doc(self, fd: int, off: int, length: int) -> dict[str, Any]:
         line = os.pread(fd, length, off)
         try:
-            op = json.loads(line)
+            op = orjson.loads(line)
             doc: dict[str, Any] = op["doc"]
         except (ValueError, KeyError, TypeError) as e:
             raise StoreCorrupt(self.log_path, f"bad record at byte {off} ({e})") from e
