@@ -93,9 +93,10 @@ class Server:
         return cls(argv, port)
 
     @classmethod
-    def baseline(cls) -> Server:
+    def baseline(cls, lowlevel: bool = False) -> Server:
         port = free_port()
-        return cls([PYTHON, BASELINE_SERVER, "--port", str(port)], port)
+        extra = ["--lowlevel"] if lowlevel else []
+        return cls([PYTHON, BASELINE_SERVER, "--port", str(port), *extra], port)
 
     def rss_kib(self) -> int:
         return _status_kib(self.proc.pid, "VmRSS")

@@ -47,6 +47,11 @@ def main() -> int:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
     p.add_argument("--json-output", action="store_true", help="run `listen --json`")
+    p.add_argument(
+        "--lowlevel-baseline",
+        action="store_true",
+        help="baseline on aiohttp's low-level web.Server (as listen uses) instead of an app",
+    )
     args = p.parse_args()
     require("wrk")
 
@@ -54,14 +59,15 @@ def main() -> int:
     base_rps: list[float] = []
     hook_rps: list[float] = []
     problems: list[str] = []
+    kind = "low-level web.Server" if args.lowlevel_baseline else "Application catch-all"
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, POST 1 KiB JSON, "
-        f"{args.warmup:g}s warm-up per run, {args.rounds} rounds"
+        f"{args.warmup:g}s warm-up per run, {args.rounds} rounds; baseline: bare aiohttp {kind}"
     )
     try:
         with tempfile.TemporaryDirectory(prefix="hookcli-bench-") as tmp:
             for rnd in range(1, args.rounds + 1):
-                with Server.baseline() as srv:
+                with Server.baseline(args.lowlevel_baseline) as srv:
                     b = measure(srv, script, args)
                 base_rps.append(b.rps)
                 print(
