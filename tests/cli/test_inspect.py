@@ -175,8 +175,8 @@ def test_corrupt_store_is_reported_with_its_path(store: Path) -> None:
     add(store, c())
     (store / "index.jsonl").write_bytes(b"this is not json\n")
     before = (store / "index.jsonl").read_bytes()
-    for args in (["ls"], ["show", "last"], ["rm", "1"]):
-        r = run(store, *args)
+    for args in (["ls"], ["show", "last"], ["rm", "1"], ["listen", "--port", "0"]):
+        r = run(store, *args, timeout=30)
         assert r.returncode == 1, args
         err = r.stderr.decode()
         assert str(store / "index.jsonl") in err and "Traceback" not in err
