@@ -273,21 +273,9 @@ class LogFiles:
 
     def index_backward(self, end: int) -> Iterator[dict[str, Any]]:
         """Index entries from END back to the start, newest first."""
-        fd = self._idx_fd
-        pos = end
-        rest = b""
-        while pos > 0:
-            take = min(_BLOCK, pos)
-            pos -= take
-            chunk = os.pread(fd, take, pos) + rest
-            lines = chunk.split(b"\n")
-            rest = lines[0] if pos > 0 else b""
-            body = lines[1:] if pos > 0 else lines
-            for line in reversed(body):
-                if line:
-                    yield self._parse_index(line)
-        if rest:
-            yield self._parse_index(rest)
+        for _, line in _lines_backward(self._idx_fd, end):
+            if line:
+                yield self._parse_index(line)
 
     def index_forward(self, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
         """(offset after the line, entry) for index lines from START to the current end."""
@@ -357,29 +345,28 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _last_line(fd: int, size: int) -> tuple[bytes | None, int]:
-    """The last complete line of a file (without its newline) and its start offset."""
-    end = size
-    # a torn tail has no newline: the last complete line ends at the last newline
-    pos = size
-    buf = b""
+def _lines_backward(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
+    """(start offset, line without its newline) for the complete lines of FD before END,
+    the last first. Bytes after the last newline before END (a torn tail) are skipped."""
+    pos = end
+    rest = b""  # the head of the block read last, up to and including its first newline
     while pos > 0:
         take = min(_BLOCK, pos)
         pos -= take
-        buf = os.pread(fd, take, pos) + buf
-        nl = buf.rfind(b"\n")
-        if nl >= 0:
-            end = pos + nl
-            buf = buf[:nl]
-            break
-    else:
-        return None, 0
-    while True:
-        start = buf.rfind(b"\n")
-        if start >= 0:
-            return buf[start + 1 :], end - (len(buf) - start - 1)
-        if pos == 0:
-            return (buf or None), 0
-        take = min(_BLOCK, pos)
-        pos -= take
-        buf = os.pread(fd, take, pos) + buf
+        chunk = os.pread(fd, take, pos) + rest
+        lines = chunk.split(b"\n")
+        stop = pos + len(chunk) - len(lines[-1])  # just after the last newline in the chunk
+        first = 0 if pos == 0 else 1  # lines[0] may continue in the block before this one
+        for line in reversed(lines[first:-1]):
+            start = stop - len(line) - 1
+            yield start, line
+            stop = start
+        # carry the head on; with no newline in the chunk it is (part of) a torn tail
+        rest = lines[0] + b"\n" if len(lines) > 1 else lines[0]
+
+
+def _last_line(fd: int, size: int) -> tuple[bytes | None, int]:
+    """The last complete line of a file (without its newline) and its start offset."""
+    for start, line in _lines_backward(fd, size):
+        return line, start
+    return None, 0
