@@ -203,3 +203,43 @@ def test_unreachable_or_failing_target_exits_1_but_records(store: Path) -> None:
     rows = run_json(store, "ls")
     assert len(rows) == 2
     assert run_json(store, "show", str(rows[0]["id"]))["replays"][0]["status"] is None
+
+
+def test_user_templates_from_config(store: Path, receiver: Receiver, tmp_path: Path) -> None:
+    folder = tmp_path / "templates" / "github"
+    folder.mkdir(parents=True)
+    (folder / "release.json").write_text(
+        json.dumps(
+            {
+                "headers": {"X-GitHub-Event": "release", "X-GitHub-Delivery": "{{uuid}}"},
+                "body": {
+                    "action": "published",
+                    "release": {"tag_name": "v1.2.3"},
+                    "repository": {"full_name": "me/app"},
+                    "sender": {"login": "me"},
+                },
+            }
+        )
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(f'[secrets]\ngithub = "{GITHUB}"\n[templates]\ndirs = ["templates"]\n')
+    assert (
+        "release"
+        in run(store, "fabricate", "github", "--list", HOOKCLI_CONFIG=str(config))
+        .stdout.decode()
+        .split()
+    )
+    r = run(
+        store,
+        "fabricate",
+        "github",
+        "release",
+        "--to",
+        receiver.url + "/gh",
+        HOOKCLI_CONFIG=str(config),
+    )
+    assert r.returncode == 0, r.stderr
+    seen = receiver.wait(1)[-1]
+    assert json.loads(seen.body)["release"]["tag_name"] == "v1.2.3"
+    assert run_json(store, "show", "last")["event_type"] == "release.published"
+    assert run(store, "verify", "last", HOOKCLI_CONFIG=str(config)).returncode == 0
