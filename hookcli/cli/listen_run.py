@@ -62,7 +62,7 @@ class Printer:
             if self.as_json:
                 out.write(json.dumps(describe(ev), ensure_ascii=False) + "\n")
             size = f" ({human_size(ev.size)})" if ev.size is not None else ""
-            what = f"{visible(ev.method)} {visible(ev.target)}{size}"
+            what = f"{visible(ev.method)} {visible(ev.target)}{size}" if ev.method else "a request"
             status = f": answered {ev.status}" if ev.status else ""
             sys.stderr.write(self.warn.warning(f"{what} not recorded, {ev.detail}{status}") + "\n")
             sys.stderr.flush()

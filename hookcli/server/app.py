@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,11 @@ class CatchServer:
             )
 
         server = web.Server(
-            self._handle, request_factory=make_request, auto_decompress=False, access_log=None
+            self._handle,
+            request_factory=make_request,
+            auto_decompress=False,
+            access_log=None,
+            logger=self._parser_errors(),
         )
         self._runner = web.ServerRunner(server, handle_signals=False)
         await self._runner.setup()
@@ -104,6 +109,15 @@ class CatchServer:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}"
         return self.url
+
+    def _parser_errors(self) -> logging.Logger:
+        """aiohttp logs requests its parser refuses (a bad header, broken chunk framing, a
+        body cut short) with a traceback; route them to one `refused` event each instead."""
+        logger = logging.getLogger(f"hookcli.server.{id(self)}")
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
+        logger.handlers = [_RefusalHandler(self.on_events)]
+        return logger
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -130,6 +144,10 @@ class CatchServer:
             return self._refuse(method, target, None, 413, "body over --max-body-size")
         except TimeoutError:
             return self._refuse(method, target, None, 408, "sender stalled mid-body")
+        except ConnectionError:
+            return self._refuse(method, target, None, None, "sender disconnected mid-body")
+        except Exception as e:  # a malformed body (bad chunk framing, ...): one line, no trace
+            return self._refuse(method, target, None, 400, f"unreadable body ({e})")
         path, _, query = target.partition("?")
         version = request.version
         capture = Capture(
@@ -174,11 +192,12 @@ class CatchServer:
         )
 
     def _refuse(
-        self, method: str, target: str, size: int | None, status: int, why: str
+        self, method: str, target: str, size: int | None, status: int | None, why: str
     ) -> web.Response:
+        """Say why a request was not recorded; answer STATUS (None: nobody is listening)."""
         ev = Event("refused", method=method, target=target, size=size, status=status, detail=why)
         self.on_events([ev])
-        resp = web.json_response({"ok": False, "error": why}, status=status)
+        resp = web.json_response({"ok": False, "error": why}, status=status or 400)
         resp.force_close()
         return resp
 
@@ -208,6 +227,24 @@ class CatchServer:
             if not fut.done():
                 fut.set_result(cap.id)
         self.on_events([Event("captured", capture=c) for c, _ in batch])
+
+
+class _RefusalHandler(logging.Handler):
+    def __init__(self, on_events: Listener):
+        super().__init__(logging.WARNING)
+        self.on_events = on_events
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        # aiohttp's parser errors carry the offending raw line after the first line: keep
+        # only the reason ("Invalid header value char"), not request bytes
+        text = str(getattr(exc, "message", None) or exc or record.getMessage())
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        detail = lines[0].rstrip(":") if lines else type(exc).__name__
+        status = getattr(exc, "code", None)
+        self.on_events(
+            [Event("refused", status=status if isinstance(status, int) else 400, detail=detail)]
+        )
 
 
 def _guess_type(body: bytes) -> str:

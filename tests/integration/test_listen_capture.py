@@ -117,6 +117,16 @@ def test_stalled_and_disconnecting_clients_harm_nothing(store: Path) -> None:
             b"POST /gone HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial",
             close_after=True,
         )
+        raw_exchange(
+            lst.port,
+            b"POST /gone-chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            close_after=True,
+        )
+        bad_chunks = (
+            b"POST /bad-chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"zz\r\nhello\r\n0\r\n\r\n"
+        )
+        assert b" 400 " in raw_exchange(lst.port, bad_chunks).split(b"\r\n")[0]
         assert send(lst.url, "POST", "/during", b"still fine")[0] == 200
         stalled.settimeout(5)
         assert stalled.recv(100).startswith(b"HTTP/1.1 408")
@@ -126,9 +136,13 @@ def test_stalled_and_disconnecting_clients_harm_nothing(store: Path) -> None:
         assert send(lst.url, "POST", "/after", b"ok")[0] == 200
         paths = [r["path"] for r in run_json(store, "ls")]
         assert paths == ["/after", "/during", "/before"]
+        gone = lst.wait_stderr("/gone")
+        assert "disconnected mid-body" in gone and "not recorded" in gone
+        assert "408" in lst.wait_stderr("/stall")
         assert run(store, "show", str(run_json(store, "ls")[-1]["id"]), "--body").stdout == b"kept"
     finally:
         assert lst.stop() == 0
+    assert not any("Traceback" in line for line in lst.err), lst.err
 
 
 def test_response_flags(store: Path, tmp_path: Path) -> None:
@@ -189,8 +203,11 @@ def test_escape_sequences_are_shown_escaped_but_kept_exact(store: Path) -> None:
             time.sleep(0.05)
         live = "\n".join(lst.lines)
         assert "/p%1B/[red]x[/red]?x=%1b" in live
+        refused = lst.wait_stderr("Invalid header value char")
+        assert refused.startswith("warning: a request not recorded") and "\x1b" not in refused
     finally:
         lst.stop()
+    assert not any("Traceback" in line for line in lst.err), lst.err
     for args in (("ls",), ("show", "last")):
         out = run(store, *args).stdout.decode()
         for c in ("\x1b", "\x07", "\x9b", "\u202e"):
