@@ -81,7 +81,12 @@ def live_secrets(given: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not value:
             raise UsageError(f"--secret: expected PROVIDER=SECRET, got {name!r}=...")
-        cli[registry.canonical(name)] = value
+        provider = registry.canonical(name)
+        try:  # a secret that cannot sign would mark every capture invalid: say so now
+            registry.get(provider).sign(b"", value, 0, url="http://localhost/")
+        except UsageError as e:
+            raise UsageError(f"--secret {provider}=...: {e.message}", e.hint) from None
+        cli[provider] = value
     return config.secrets_for(registry.NAMES, cli)
 
 

@@ -142,6 +142,8 @@ def test_listen_secret_shows_state_live_and_in_ls(store: Path) -> None:
         assert STRIPE not in f.read_text(errors="replace"), f"secret leaked into {f}"
     assert run(store, "listen", "--secret", "stripe", timeout=20).returncode == 2
     assert run(store, "listen", "--secret", "paypal=x", timeout=20).returncode == 2
+    bad = run(store, "listen", "--secret", "standard=not base64!", timeout=20)
+    assert bad.returncode == 2 and b"whsec_" in bad.stderr and b"Traceback" not in bad.stderr
 
 
 def test_live_line_shows_signature(store: Path) -> None:
