@@ -50,7 +50,9 @@ def render_capture(c: Capture) -> Iterator[RenderableType]:
     yield table if c.headers else Text("(none)", style="dim")
     yield Text("")
     yield from _body(c)
-    for title, attempts in (("Forwards", c.forwards), ("Replays", c.replays)):
+    # a fabricated capture's first "replay" is the send that made it
+    sent = "Sent and replays" if c.source == "fabricated" else "Replays"
+    for title, attempts in (("Forwards", c.forwards), (sent, c.replays)):
         if attempts:
             yield Text("")
             yield Text(title, style="bold underline")
