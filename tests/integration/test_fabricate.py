@@ -100,6 +100,8 @@ def test_fabricated_capture_is_recorded_and_replayable_later(
     [attempt] = rec["replays"]
     assert attempt["status"] == 200 and attempt["target"] == receiver.url + "/gh?x=1"
     assert attempt["base"] == receiver.url
+    shown = run(store, "show", "last").stdout.decode()
+    assert "Sent and replays" in shown and receiver.url + "/gh?x=1" in shown
     assert GITHUB not in (store / "captures.jsonl").read_text(), "secrets are never stored"
 
 
