@@ -11,9 +11,15 @@ from pathlib import Path
 from tests.conftest import Listener, run, run_json
 
 
-def _post_many(port: int, start: int, count: int, acked: list[int]) -> None:
+def _post_many(
+    port: int, start: int, count: int, acked: list[int], pause: threading.Event | None = None
+) -> None:
+    """POST COUNT requests; with PAUSE, wait for it after the first fifth (so that other
+    processes certainly act while the rest are being sent)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for i in range(start, start + count):
+        if pause is not None and i == start + count // 5:
+            assert pause.wait(60), "the other processes never got going"
         conn.request("POST", f"/n/{i}", body=b'{"n": %d}' % i)
         resp = conn.getresponse()
         resp.read()
@@ -41,6 +47,7 @@ def test_listen_under_load_while_other_processes_rm_and_ls(store: Path) -> None:
     removed: list[int] = []
     errors: list[str] = []
     done = threading.Event()
+    first_rm = threading.Event()
 
     def other_processes() -> None:
         while not done.is_set():
@@ -56,6 +63,7 @@ def test_listen_under_load_while_other_processes_rm_and_ls(store: Path) -> None:
                 rm = run(store, "rm", str(victim), "--json")
                 if rm.returncode == 0:
                     removed.extend(json.loads(rm.stdout)["removed"])
+                    first_rm.set()
                 else:
                     errors.append(rm.stderr.decode())
 
@@ -63,7 +71,7 @@ def test_listen_under_load_while_other_processes_rm_and_ls(store: Path) -> None:
     side.start()
     try:
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda k: _post_many(lst.port, k * 250, 250, acked), range(8)))
+            list(pool.map(lambda k: _post_many(lst.port, k * 250, 250, acked, first_rm), range(8)))
     finally:
         done.set()
         side.join(60)
