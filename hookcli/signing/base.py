@@ -168,7 +168,6 @@ class Scheme(ABC):
     ) -> HeaderList:
         """The headers the provider would add to a delivery of BODY at time NOW."""
 
-    @abstractmethod
     def verify(
         self,
         headers: Sequence[tuple[str, str]],
@@ -178,7 +177,27 @@ class Scheme(ABC):
         tolerance: int | None = None,
         url: str | None = None,
     ) -> Verdict:
-        """Whether HEADERS carry a valid signature of BODY as of NOW."""
+        """Whether HEADERS carry a valid signature of BODY as of NOW: the secret is checked
+        here, once for every scheme, then the scheme's own _verify runs."""
+        return self.secret_problem(secret) or self._verify(
+            headers, body, secret, now, tolerance, url
+        )
+
+    def secret_problem(self, secret: str) -> Verdict | None:
+        """A bad_secret verdict when SECRET cannot be a key for this scheme."""
+        return check_secret(secret)
+
+    @abstractmethod
+    def _verify(
+        self,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        secret: str,
+        now: int,
+        tolerance: int | None,
+        url: str | None,
+    ) -> Verdict:
+        """verify() for a secret that passed secret_problem()."""
 
     def detect(self, headers: Sequence[tuple[str, str]]) -> bool:
         """True when the header NAMES say this provider sent the request."""

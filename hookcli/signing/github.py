@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
-from hookcli.signing.base import Scheme, Verdict, check_secret, missing, no_match, same
+from hookcli.signing.base import Scheme, Verdict, missing, no_match, same
 
 HEADER_256 = "X-Hub-Signature-256"
 HEADER_SHA1 = "X-Hub-Signature"
@@ -44,18 +44,15 @@ class GitHubScheme(Scheme):
             (HEADER_256, _signature(HEADER_256, secret, body)),
         ]
 
-    def verify(
+    def _verify(
         self,
         headers: Sequence[tuple[str, str]],
         body: bytes,
         secret: str,
         now: int,
-        tolerance: int | None = None,
-        url: str | None = None,
+        tolerance: int | None,
+        url: str | None,
     ) -> Verdict:
-        bad = check_secret(secret)
-        if bad:
-            return bad
         for name in (HEADER_256, HEADER_SHA1):
             value = hdr.get(headers, name)
             if value is not None and value.strip():

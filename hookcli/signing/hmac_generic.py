@@ -20,7 +20,6 @@ from hookcli.signing.base import (
     Scheme,
     Verdict,
     check_age,
-    check_secret,
     missing,
     no_match,
     parse_timestamp,
@@ -88,18 +87,15 @@ class HmacScheme(Scheme):
         ts = str(now)
         return [(self.timestamp_header, ts), (self.header, self._signature(secret, ts, body))]
 
-    def verify(
+    def _verify(
         self,
         headers: Sequence[tuple[str, str]],
         body: bytes,
         secret: str,
         now: int,
-        tolerance: int | None = None,
-        url: str | None = None,
+        tolerance: int | None,
+        url: str | None,
     ) -> Verdict:
-        bad = check_secret(secret)
-        if bad:
-            return bad
         given = (hdr.get(headers, self.header) or "").strip()
         if not given:
             return missing(self.header)

@@ -16,7 +16,6 @@ from hookcli.signing.base import (
     Scheme,
     Verdict,
     check_age,
-    check_secret,
     missing,
     no_match,
     parse_timestamp,
@@ -50,18 +49,15 @@ class SlackScheme(Scheme):
     ) -> HeaderList:
         return [(TS_HEADER, str(now)), (HEADER, _signature(secret, str(now), body))]
 
-    def verify(
+    def _verify(
         self,
         headers: Sequence[tuple[str, str]],
         body: bytes,
         secret: str,
         now: int,
-        tolerance: int | None = None,
-        url: str | None = None,
+        tolerance: int | None,
+        url: str | None,
     ) -> Verdict:
-        bad = check_secret(secret)
-        if bad:
-            return bad
         sig = (hdr.get(headers, HEADER) or "").strip()
         ts_text = (hdr.get(headers, TS_HEADER) or "").strip()
         if not sig:

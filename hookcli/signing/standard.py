@@ -113,18 +113,22 @@ class StandardScheme(Scheme):
         kept = [(k, v) for k, v in headers if k.lower() not in stale]
         return hdr.replace(kept, new)
 
-    def verify(
+    def secret_problem(self, secret: str) -> Verdict | None:
+        if decode_secret(secret) is None:
+            return Verdict.fail("bad_secret", _bad_secret_message(secret), SECRET_HINT)
+        return None
+
+    def _verify(
         self,
         headers: Sequence[tuple[str, str]],
         body: bytes,
         secret: str,
         now: int,
-        tolerance: int | None = None,
-        url: str | None = None,
+        tolerance: int | None,
+        url: str | None,
     ) -> Verdict:
         key = decode_secret(secret)
-        if key is None:
-            return Verdict.fail("bad_secret", _bad_secret_message(secret), SECRET_HINT)
+        assert key is not None  # secret_problem() said so
         prefix = _prefix(headers)
         names = [prefix + n for n in ("id", "timestamp", "signature")]
         msg_id, ts_text, sig_value = ((hdr.get(headers, n) or "").strip() for n in names)

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 from hookcli.errors import UsageError
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
-from hookcli.signing.base import Scheme, Verdict, check_secret, missing, same
+from hookcli.signing.base import Scheme, Verdict, missing, same
 
 HEADER = "X-Twilio-Signature"
 SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
@@ -106,18 +106,15 @@ class TwilioScheme(Scheme):
         params = [] if BODY_HASH_PARAM in parse_qs(urlsplit(url).query) else _params(body)
         return [(HEADER, _signature(secret, url, params, "HMAC_SHA1"))]
 
-    def verify(
+    def _verify(
         self,
         headers: Sequence[tuple[str, str]],
         body: bytes,
         secret: str,
         now: int,
-        tolerance: int | None = None,
-        url: str | None = None,
+        tolerance: int | None,
+        url: str | None,
     ) -> Verdict:
-        bad = check_secret(secret)
-        if bad:
-            return bad
         given = (hdr.get(headers, HEADER) or "").strip()
         if not given:
             return missing(HEADER)
