@@ -87,7 +87,7 @@ class Store:
         with files.locked():
             files.sync()
             _, end = files.view()
-            present = self._present(files, end, wanted)
+            present = self._present(files, end, min(wanted), wanted.__contains__)
             if present:
                 files.append([{"op": "del", "ids": sorted(present)}])
         return sorted(present)
@@ -187,12 +187,12 @@ class Store:
         wanted_min = min([*singles, *(lo for lo, _ in ranges)], default=None)
         present: set[int] = set()
         if wanted_min is not None:
-            for entry in self._live_puts(files, end):
-                cid = entry["id"]
-                if cid < wanted_min:
-                    break
-                if cid in singles or any(lo <= cid <= hi for lo, hi in ranges):
-                    present.add(cid)
+            present = self._present(
+                files,
+                end,
+                wanted_min,
+                lambda cid: cid in singles or any(lo <= cid <= hi for lo, hi in ranges),
+            )
         missing = sorted(singles - present)
         if missing:
             raise NotFound(", ".join(map(str, missing)))
@@ -217,13 +217,16 @@ class Store:
             elif op == "meta":
                 return
 
-    def _present(self, files: LogFiles, end: int, wanted: set[int]) -> set[int]:
-        low = min(wanted)
+    def _present(
+        self, files: LogFiles, end: int, low: int, wanted: Callable[[int], bool]
+    ) -> set[int]:
+        """Ids of live captures, none below LOW, that WANTED accepts: the walk stops at
+        the first id below LOW (ids are in file order)."""
         found: set[int] = set()
         for entry in self._live_puts(files, end):
             if entry["id"] < low:
                 break
-            if entry["id"] in wanted:
+            if wanted(entry["id"]):
                 found.add(entry["id"])
         return found
 
