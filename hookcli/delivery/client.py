@@ -1,24 +1,72 @@
-"""Send one request with aiohttp and describe what happened as an Attempt."""
+"""Send requests with aiohttp and describe what happened as Attempts.
+
+`send` makes one request and never raises for network trouble: the Attempt says what went
+wrong in words a user can act on. `deliver` adds retries with exponential backoff and full
+jitter. Both are shared by `replay`, `listen --forward-to` and `fabricate`."""
 
 from __future__ import annotations
 
+import asyncio
+import random
+import ssl
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from hookcli.delivery.prepare import end_to_end
+from hookcli.delivery.prepare import Outgoing, end_to_end, origin
 from hookcli.model.capture import Attempt, now_iso
 
-EXCERPT = 500
+EXCERPT_BYTES = 4096
+#: headers aiohttp would add on its own; a replay sends only the captured ones
+_NO_AUTO = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
 @dataclass
 class Outcome:
     attempt: Attempt
-    body: bytes = b""
-    headers: list[tuple[str, str]] | None = None
+    retryable: bool = False
+    retry_after: float | None = None  # seconds asked for by a 429/503 Retry-After
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with full jitter: before retry n (1, 2, ...) wait a random time
+    in [0, min(cap, base * 2**(n-1))], or what the target's Retry-After asks (bounded)."""
+
+    retries: int = 0
+    base: float = 0.5
+    cap: float = 30.0
+    max_retry_after: float = 300.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, retry: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        return self.rng.uniform(0, min(self.cap, self.base * 2 ** (retry - 1)))
+
+
+def client_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
+    """SECONDS for the whole exchange; None or 0 waits forever (a debugger on a breakpoint)."""
+    return aiohttp.ClientTimeout(total=seconds or None)
+
+
+def new_session(
+    concurrency: int = 100, insecure: bool = False, timeout: float | None = 30.0
+) -> aiohttp.ClientSession:
+    """A client session for deliveries: no cookies kept, no auto headers, TLS verified
+    unless INSECURE."""
+    connector = aiohttp.TCPConnector(limit=concurrency, ssl=not insecure)
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=client_timeout(timeout),
+        auto_decompress=False,
+    )
 
 
 async def send(
@@ -27,40 +75,131 @@ async def send(
     url: str,
     headers: Sequence[tuple[str, str]],
     body: bytes,
-    timeout: float,
+    timeout: float | None = None,
 ) -> Outcome:
-    """One request; never raises for network trouble: the Attempt says what went wrong."""
+    """One request. TIMEOUT overrides the session's (0: no limit)."""
     at = now_iso()
     start = time.perf_counter()
+    kwargs = {} if timeout is None else {"timeout": client_timeout(timeout)}
     try:
         async with session.request(
             method,
             url,
-            headers=list(end_to_end(headers)),
+            headers=end_to_end(headers),
             data=body if body else None,
-            timeout=aiohttp.ClientTimeout(total=timeout),
             allow_redirects=False,
-            skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
+            skip_auto_headers=_NO_AUTO,
+            **kwargs,  # type: ignore[arg-type]
         ) as resp:
-            data = await resp.read()
+            data = await _read_excerpt(resp)
             latency = (time.perf_counter() - start) * 1000
-            return Outcome(
-                Attempt(
-                    at,
-                    url,
-                    resp.status,
-                    round(latency, 2),
-                    None,
-                    data[:EXCERPT].decode("utf-8", errors="replace"),
-                ),
-                data,
-                [(k, v) for k, v in resp.headers.items()],
+            resp_headers = [(k, v) for k, v in resp.headers.items()]
+            size = len(data) if len(data) <= EXCERPT_BYTES else resp.content_length
+            error = None
+            if 300 <= resp.status < 400 and "Location" in resp.headers:
+                error = f"redirected to {resp.headers['Location']} (not followed)"
+            attempt = Attempt(
+                at,
+                url,
+                resp.status,
+                round(latency, 2),
+                error,
+                data[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
+                response_headers=resp_headers,
+                response_size=size,
             )
-    except TimeoutError:
-        error = f"timed out after {timeout:g} s"
-    except aiohttp.ClientConnectorError as e:
-        error = f"cannot connect: {e.os_error.strerror or e}"
-    except aiohttp.ClientError as e:
-        error = f"{type(e).__name__}: {e}"
+            retryable = resp.status >= 500 or resp.status == 429
+            return Outcome(attempt, retryable, _retry_after(resp.headers.get("Retry-After")))
+    except Exception as e:  # every failure becomes an Attempt with a sentence
+        error, retryable = describe_error(e, url, timeout)
     latency = (time.perf_counter() - start) * 1000
-    return Outcome(Attempt(at, url, None, round(latency, 2), error, ""))
+    return Outcome(Attempt(at, url, None, round(latency, 2), error, ""), retryable)
+
+
+async def _read_excerpt(resp: aiohttp.ClientResponse) -> bytes:
+    """Up to EXCERPT_BYTES + 1 bytes of the body: enough to show and to know whether there
+    was more. A huge body is never read whole; the connection is dropped instead."""
+    buf = b""
+    while len(buf) <= EXCERPT_BYTES:
+        chunk = await resp.content.read(EXCERPT_BYTES + 1 - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    if len(buf) > EXCERPT_BYTES:
+        resp.close()
+    return buf
+
+
+def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[str, bool]:
+    """(a sentence naming what went wrong, whether trying again may help)."""
+    where = origin(url)
+    host = urlsplit(url).hostname or where
+    if isinstance(e, asyncio.TimeoutError | TimeoutError):
+        limit = f"{timeout:g} s" if timeout else "the time limit"
+        return f"no answer from {where} within {limit} (--timeout)", True
+    if isinstance(e, aiohttp.ClientConnectorCertificateError):
+        return f"TLS certificate of {host} not trusted: {e.certificate_error} (--insecure)", False
+    if isinstance(e, aiohttp.ClientSSLError | ssl.SSLError):
+        return f"TLS failure talking to {where}: {_reason(e)} (--insecure)", False
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve host {host!r}", True
+    if isinstance(e, aiohttp.ClientConnectorError):
+        os_error = e.os_error
+        if isinstance(os_error, ConnectionRefusedError):
+            return f"connection refused to {where}", True
+        return f"cannot connect to {where}: {os_error.strerror or os_error}", True
+    if isinstance(e, aiohttp.ServerDisconnectedError):
+        return f"{where} closed the connection without answering", True
+    if isinstance(e, aiohttp.InvalidURL):
+        return f"invalid URL {url!r}", False
+    if isinstance(e, aiohttp.ClientError | OSError):
+        return f"{type(e).__name__} talking to {where}: {e}", True
+    raise e
+
+
+def _reason(e: BaseException) -> str:
+    return str(getattr(e, "reason", None) or getattr(e, "strerror", None) or e)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds to wait: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+async def deliver(
+    session: aiohttp.ClientSession,
+    out: Outgoing,
+    policy: RetryPolicy,
+    on_attempt: Callable[[Attempt, float | None], None] | None = None,
+    timeout: float | None = None,
+) -> list[Attempt]:
+    """Send OUT, retrying on connection errors, timeouts, 5xx and 429 as POLICY allows.
+    ON_ATTEMPT(attempt, wait) is called after each try, with the wait before the next one
+    (None when there is none)."""
+    attempts: list[Attempt] = []
+    for retry in range(policy.retries + 1):
+        outcome = await send(session, out.method, out.url, out.headers, out.body, timeout)
+        attempt = outcome.attempt
+        attempt.base = out.base
+        attempt.retry = retry
+        attempts.append(attempt)
+        wait = None
+        if outcome.retryable and retry < policy.retries:
+            wait = policy.delay(retry + 1, outcome.retry_after)
+        if on_attempt is not None:
+            on_attempt(attempt, wait)
+        if wait is None:
+            break
+        await asyncio.sleep(wait)
+    return attempts

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from hookcli.errors import UsageError
+from hookcli.model import headers as hdr
+from hookcli.model.capture import Capture
 
 # Hop-by-hop and transport headers: they describe one connection, so the sender recomputes
 # them for each request it makes instead of copying them from a capture.
@@ -22,8 +25,41 @@ HOP_BY_HOP = frozenset(
         "proxy-connection",
         "proxy-authenticate",
         "proxy-authorization",
+        # a copied Expect would make the client wait for a 100 the target may never send
+        "expect",
     }
 )
+
+
+@dataclass
+class Outgoing:
+    """One request ready to send: what replay and forward hand to the client."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    base: str  # the --to/--forward-to value the URL was joined from
+
+
+def for_capture(
+    capture: Capture,
+    base: str,
+    extra_headers: Sequence[tuple[str, str]] = (),
+    body: bytes | None = None,
+) -> Outgoing:
+    """CAPTURE as it would be sent to BASE: the URL rule, end-to-end headers in their order
+    with EXTRA_HEADERS added or replacing, and the byte-exact body (or BODY instead)."""
+    headers = end_to_end(capture.headers)
+    if extra_headers:
+        headers = hdr.replace(headers, extra_headers)
+    return Outgoing(
+        method=capture.method,
+        url=join_url(base, capture.path, capture.query),
+        headers=headers,
+        body=capture.body if body is None else body,
+        base=base,
+    )
 
 
 def end_to_end(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

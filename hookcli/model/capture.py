@@ -26,6 +26,13 @@ class Attempt:
     error: str | None = None
     response_excerpt: str = ""
     base: str | None = None  # the --to/--forward-to value; replay without --to reuses it
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_size: int | None = None  # bytes, when known (read fully, or Content-Length)
+    retry: int = 0  # 0 for the first try of a delivery, then 1, 2, ...
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -36,6 +43,9 @@ class Attempt:
             "latency_ms": self.latency_ms,
             "error": self.error,
             "response_excerpt": self.response_excerpt,
+            "response_headers": [[k, v] for k, v in self.response_headers],
+            "response_size": self.response_size,
+            "retry": self.retry,
         }
 
     @classmethod
@@ -48,6 +58,9 @@ class Attempt:
             error=d.get("error"),
             response_excerpt=d.get("response_excerpt") or "",
             base=d.get("base"),
+            response_headers=[(str(k), str(v)) for k, v in d.get("response_headers") or []],
+            response_size=d.get("response_size"),
+            retry=int(d.get("retry") or 0),
         )
 
 

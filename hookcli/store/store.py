@@ -70,13 +70,24 @@ class Store:
         return ids
 
     def add_attempt(self, capture_id: int, kind: str, attempt: Attempt) -> None:
-        if kind not in ("forwards", "replays"):
-            raise ValueError(kind)
+        self.add_attempts([(capture_id, kind, attempt)])
+
+    def add_attempts(self, items: Iterable[tuple[int, str, Attempt]]) -> None:
+        """Record forward/replay attempts, all in one locked append (a busy forwarder or a
+        `replay --repeat` writes them in batches, not one lock per attempt)."""
+        ops = []
+        for capture_id, kind, attempt in items:
+            if kind not in ("forwards", "replays"):
+                raise ValueError(kind)
+            ops.append(
+                {"op": "attempt", "id": capture_id, "kind": kind, "attempt": attempt.to_record()}
+            )
+        if not ops:
+            return
         files = self._files
         with files.locked():
             files.sync()
-            op = {"op": "attempt", "id": capture_id, "kind": kind, "attempt": attempt.to_record()}
-            files.append([op])
+            files.append(ops)
 
     def delete(self, ids: Iterable[int]) -> list[int]:
         """Remove the captures with these ids that exist; return those removed."""
