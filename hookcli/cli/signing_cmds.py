@@ -214,7 +214,7 @@ def fabricate(
         raise HookcliError(
             f"{attempt.target} answered {attempt.status}"
             if attempt.status is not None
-            else f"{attempt.target}: {attempt.error}",
+            else str(attempt.error),
             f"the event was recorded as #{cap.id}: `hookcli show {cap.id}`",
         )
 
