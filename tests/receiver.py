@@ -30,6 +30,11 @@ class Receiver:
     delay: float = 0.0
     seen: list[Seen] = field(default_factory=list)
     url: str = ""
+    #: statuses for the first requests, in order; then `status` (e.g. [503, 503] then 200)
+    statuses: list[int] = field(default_factory=list)
+    #: answer with these bytes (and headers) instead of {"received": true}
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> Receiver:
         ready = threading.Event()
@@ -40,7 +45,10 @@ class Receiver:
             self.seen.append(Seen(request.method, request.raw_path, hdrs, body))
             if self.delay:
                 await asyncio.sleep(self.delay)
-            return web.json_response({"received": True}, status=self.status)
+            status = self.statuses.pop(0) if self.statuses else self.status
+            if self.body is not None:
+                return web.Response(body=self.body, status=status, headers=self.headers)
+            return web.json_response({"received": True}, status=status, headers=self.headers)
 
         def serve() -> None:
             self.loop = asyncio.new_event_loop()

@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from hookcli.delivery.prepare import Outgoing, end_to_end, origin
-from hookcli.model.capture import Attempt, now_iso
+from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
 
-EXCERPT_BYTES = 4096
 #: headers aiohttp would add on its own; a replay sends only the captured ones
 _NO_AUTO = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 

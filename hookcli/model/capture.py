@@ -9,6 +9,8 @@ from typing import Any
 from hookcli.model import body as bodycodec
 
 RECORD_VERSION = 1
+#: how much of a target's answer an Attempt keeps
+EXCERPT_BYTES = 4096
 
 
 def now_iso() -> str:

@@ -29,9 +29,38 @@ def use_color(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
+class Paint:
+    """ANSI styling by plain string concatenation, or none at all."""
+
+    def __init__(self, color: bool):
+        self.color = color
+
+    def _c(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+    def dim(self, text: str) -> str:
+        return self._c(_DIM, text)
+
+    def bold(self, text: str) -> str:
+        return self._c(_BOLD, text)
+
+    def green(self, text: str) -> str:
+        return self._c(_GREEN, text)
+
+    def red(self, text: str) -> str:
+        return self._c(_RED, text)
+
+    def yellow(self, text: str) -> str:
+        return self._c(_YELLOW, text)
+
+    def cyan(self, text: str) -> str:
+        return self._c(_CYAN, text)
+
+
 class LiveLines:
     def __init__(self, color: bool):
         self.color = color
+        self._p = Paint(color)
         self._clock: tuple[str, str] = ("", "")  # (received_at up to seconds, local HH:MM:SS)
 
     def _local_time(self, iso: str) -> str:
@@ -43,7 +72,7 @@ class LiveLines:
         return self._clock[1]
 
     def _c(self, code: str, text: str) -> str:
-        return f"{code}{text}{_RESET}" if self.color else text
+        return self._p._c(code, text)
 
     def captured(self, c: Capture) -> str:
         t = self._local_time(c.received_at)

@@ -156,6 +156,9 @@ class Scheme(ABC):
     detect_headers: tuple[str, ...] = ()
     default_tolerance: int | None = None
     needs_url: bool = False
+    #: lower-case names of unsigned headers that identify one delivery (GitHub's
+    #: X-GitHub-Delivery): a re-signed delivery is a new delivery, so they get a fresh UUID
+    delivery_id_headers: tuple[str, ...] = ()
 
     @abstractmethod
     def sign(
@@ -220,8 +223,14 @@ class Scheme(ABC):
     ) -> HeaderList:
         """HEADERS with every signature header of this scheme dropped and fresh ones added
         (a fresh timestamp and, where the scheme has one, a fresh message id)."""
+        import uuid
+
         new = self.sign(body, secret, now, url=url)
         new_names = {k.lower() for k, _ in new}
         stale = {n.lower() for n in self.signature_header_names()} - new_names
-        kept = [(k, v) for k, v in headers if k.lower() not in stale]
+        kept = [
+            (k, str(uuid.uuid4()) if k.lower() in self.delivery_id_headers else v)
+            for k, v in headers
+            if k.lower() not in stale
+        ]
         return hdr.replace(kept, new)

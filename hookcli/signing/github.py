@@ -30,6 +30,7 @@ class GitHubScheme(Scheme):
     title = "GitHub (sha256=<hex HMAC-SHA256>, legacy sha1)"
     headers = (HEADER_256, HEADER_SHA1)
     detect_headers = ("x-hub-signature-256", "x-hub-signature", "x-github-event")
+    delivery_id_headers = ("x-github-delivery",)
 
     def sign(
         self,

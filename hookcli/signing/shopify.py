@@ -30,6 +30,7 @@ class ShopifyScheme(Scheme):
     title = "Shopify (base64 HMAC-SHA256 of the body)"
     headers = (HEADER, NEW_HEADER)
     detect_headers = ("x-shopify-hmac-sha256", "shopify-hmac-sha256", "x-shopify-topic")
+    delivery_id_headers = ("x-shopify-webhook-id", "shopify-webhook-id")
 
     def sign(
         self,

@@ -89,6 +89,7 @@ class TwilioScheme(Scheme):
     title = "Twilio (base64 HMAC-SHA1 over full URL + sorted form params)"
     headers = (HEADER,)
     detect_headers = ("x-twilio-signature",)
+    delivery_id_headers = ("i-twilio-idempotency-token",)
     needs_url = True
 
     def sign(

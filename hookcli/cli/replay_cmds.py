@@ -1,0 +1,185 @@
+"""`hookcli replay`: send captures again, byte-exact or re-signed."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.errors import HookcliError, UsageError
+
+if TYPE_CHECKING:
+    from hookcli.delivery.replay import Delivery
+    from hookcli.model.capture import Attempt
+    from hookcli.store import Store
+
+
+def replay(
+    ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Capture ids, ranges like 3-7, or last.")
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Base URL; the captured path and query are joined to it "
+            "(default: where the capture was last sent).",
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option("--header", "-H", help='Add or replace a header: "Name: value".'),
+    ] = None,
+    resign: Annotated[
+        bool,
+        typer.Option(
+            "--resign", help="Re-sign with a fresh timestamp and message id (needs a secret)."
+        ),
+    ] = False,
+    secret: Annotated[
+        str | None,
+        typer.Option(help="Signing secret (default: HOOKCLI_SECRET_<PROVIDER>, then config)."),
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Provider to sign for (default: detected).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Edit the JSON body: dotted.path=VALUE; implies --resign."),
+    ] = None,
+    repeat: Annotated[int, typer.Option(help="Send each capture N times.", min=1)] = 1,
+    duplicate: Annotated[
+        int,
+        typer.Option(
+            help="Send each request N times unchanged: same message id and signature, "
+            "as a provider's retry.",
+            min=1,
+        ),
+    ] = 1,
+    backdate: Annotated[
+        str | None,
+        typer.Option(
+            help="Re-sign as if sent this long ago (seconds, or 10m, 1h): tests the "
+            "app's tolerance window."
+        ),
+    ] = None,
+    shuffle: Annotated[
+        bool, typer.Option("--shuffle", help="Send in random order (see --seed).")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for --shuffle, to repeat an order.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.", min=1)] = 1,
+    retries: Annotated[
+        int,
+        typer.Option(
+            help="Retries on connection errors, timeouts, 5xx and 429 (backoff with jitter).",
+            min=0,
+        ),
+    ] = 0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each answer; 0 waits forever.", min=0)
+    ] = 30.0,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify the target's TLS certificate.")
+    ] = False,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Send captures again: same method, path, headers and byte-exact body, or re-signed."""
+    import asyncio
+
+    from hookcli import config
+    from hookcli.cli.capture_cmds import parse_header
+    from hookcli.delivery import replay as core
+    from hookcli.model.units import parse_duration
+    from hookcli.render.delivery import DeliveryLines
+    from hookcli.render.live import use_color
+
+    back = 0
+    if backdate is not None:
+        try:
+            back = int(parse_duration(backdate))
+        except ValueError as e:
+            raise UsageError(f"--backdate: {e}") from None
+    opts = core.ReplayOptions(
+        to=to,
+        headers=[parse_header(h, "--header") for h in header or []],
+        resign=resign,
+        secret=secret,
+        provider=provider,
+        sets=set_ or [],
+        repeat=repeat,
+        duplicate=duplicate,
+        backdate=back,
+        shuffle=shuffle or seed is not None,
+        seed=seed,
+        retries=retries,
+        timeout=timeout,
+        concurrency=concurrency,
+        insecure=insecure,
+    )
+    db = open_store(store)
+    captures = [db.get(cid) for cid in _ordered_ids(db, ids)]
+    cfg = config.load()
+    plan = core.plan(captures, opts, lambda name: config.secret_for(name, secret, cfg), cfg.hmac)
+    for note in plan.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if plan.seed is not None and seed is None:
+        sys.stderr.write(f"note: shuffled with --seed {plan.seed}\n")
+    lines = DeliveryLines(use_color(sys.stdout))
+    many = len(plan.deliveries) > 10
+
+    def shown(d: Delivery, attempt: Attempt, wait: float | None) -> None:
+        if json_out:
+            return
+        out = [lines.attempt(d.capture_id, d.outgoing.method, attempt, wait, retries)]
+        if wait is None and (attempt.response_excerpt and (not many or not attempt.ok)):
+            out.append(lines.body(attempt))
+        sys.stdout.write("\n".join(out) + "\n")
+        sys.stdout.flush()
+
+    started = time.perf_counter()
+    done = asyncio.run(core.send_all(plan, opts, db.add_attempts, shown))
+    elapsed = time.perf_counter() - started
+    failed = [d for d in done if not d.ok]
+    if json_out:
+        print_json([d.to_record() for d in done])
+    elif len(done) > 1:
+        rate = len(done) / elapsed if elapsed > 0 else 0.0
+        sys.stdout.write(
+            f"{len(done)} sent, {len(done) - len(failed)} answered 2xx, {len(failed)} failed"
+            f" in {elapsed:.2f} s ({rate:.0f}/s)\n"
+        )
+    if failed:
+        raise _failure(failed, len(done))
+
+
+def _ordered_ids(db: Store, refs: list[str]) -> list[int]:
+    """Ids in the order the user named them (ranges ascending), each once."""
+    seen: dict[int, None] = {}
+    for ref in refs:
+        for cid in db.resolve([ref]):
+            seen.setdefault(cid, None)
+    return list(seen)
+
+
+def _failure(failed: list[Delivery], total: int) -> HookcliError:
+    from hookcli.render.delivery import status_text
+
+    first = failed[0]
+    last = first.attempts[-1]
+    hint = f"every attempt is recorded: `hookcli show {first.capture_id}`"
+    if total > 1:
+        return HookcliError(f"{len(failed)} of {total} deliveries failed", hint)
+    if last.status is None:
+        return HookcliError(last.error or f"no answer from {last.target}", hint)
+    why = f": {last.error}" if last.error else ""
+    return HookcliError(f"{last.target} answered {status_text(last.status)}{why}", hint)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(handled(replay))

@@ -1,0 +1,251 @@
+"""`replay`: plan what to send for each capture, then send it and record every attempt.
+
+Planning is pure (captures + options -> deliveries): the URL rule, -H, --set, re-signing,
+--repeat/--duplicate/--shuffle. Sending runs the deliveries with bounded concurrency and
+retries, records each attempt on its capture in batches, and reports each attempt to the
+caller, which renders it. Nothing here knows the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hookcli.delivery.client import RetryPolicy, deliver, new_session
+from hookcli.delivery.prepare import Outgoing, check_url, for_capture
+from hookcli.errors import UsageError
+from hookcli.model import jsonedit
+from hookcli.model.capture import Attempt, Capture
+from hookcli.signing import registry
+from hookcli.signing.base import Scheme
+
+SecretLookup = Callable[[str], str | None]
+
+
+@dataclass
+class ReplayOptions:
+    to: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    resign: bool = False
+    secret: str | None = None
+    provider: str | None = None
+    sets: list[str] = field(default_factory=list)
+    repeat: int = 1
+    duplicate: int = 1
+    backdate: int = 0
+    shuffle: bool = False
+    seed: int | None = None
+    retries: int = 0
+    timeout: float | None = 30.0
+    concurrency: int = 1
+    insecure: bool = False
+
+
+@dataclass
+class Delivery:
+    """One send of a capture (with its retries). Duplicates share one Outgoing."""
+
+    capture_id: int
+    outgoing: Outgoing
+    copy: int = 1  # which of --repeat
+    duplicate: int = 1  # which of --duplicate
+    signed: bool = False  # re-signed for this send
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.attempts) and self.attempts[-1].ok
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": self.capture_id,
+            "copy": self.copy,
+            "duplicate": self.duplicate,
+            "method": self.outgoing.method,
+            "url": self.outgoing.url,
+            "resigned": self.signed,
+            "ok": self.ok,
+            "attempts": [a.to_record() for a in self.attempts],
+        }
+
+
+@dataclass
+class Plan:
+    deliveries: list[Delivery]
+    notes: list[str] = field(default_factory=list)  # said on stderr before sending
+    seed: int | None = None
+
+
+def target_base(capture: Capture, to: str | None) -> str:
+    """--to, else the base URL of the capture's most recent forward or replay."""
+    if to is not None:
+        return check_url(to)
+    sent = [a for a in (*capture.forwards, *capture.replays) if a.base]
+    if not sent:
+        raise UsageError(
+            f"capture #{capture.id} has never been sent anywhere: give --to URL",
+            "e.g. --to http://localhost:3000 (its path is joined with the captured one)",
+        )
+    return max(sent, key=lambda a: a.at).base or ""
+
+
+def _edited_body(capture: Capture, sets: Sequence[str]) -> bytes:
+    try:
+        doc = json.loads(capture.body)
+    except (ValueError, UnicodeDecodeError):
+        raise UsageError(
+            f"--set edits JSON bodies, and capture #{capture.id}'s body is not JSON"
+        ) from None
+    edited = jsonedit.apply_sets(doc, sets)
+    return json.dumps(edited, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _Signer:
+    """Re-signs one capture's sends, or says why it cannot."""
+
+    def __init__(
+        self,
+        capture: Capture,
+        opts: ReplayOptions,
+        secret_for: SecretLookup,
+        hmac_options: Mapping[str, Any] | None,
+        notes: list[str],
+    ):
+        self.scheme: Scheme | None = None
+        self.secret = ""
+        self.strip: set[str] = set()
+        wanted = opts.resign or opts.backdate > 0
+        if not (wanted or opts.sets):
+            return
+        name = (
+            registry.canonical(opts.provider)
+            if opts.provider
+            else capture.provider or registry.detect(capture.headers)
+        )
+        flag = "--resign" if opts.resign else "--backdate" if opts.backdate else "--set"
+        if name is None:
+            if wanted:
+                raise UsageError(
+                    f"{flag}: no provider detected for capture #{capture.id}",
+                    "name it with --provider",
+                )
+            notes.append(
+                f"capture #{capture.id}: no provider detected, the edited body is sent unsigned"
+            )
+            return
+        scheme = registry.get(name, hmac_options if name == "hmac" else None)
+        secret = secret_for(name)
+        if not secret:
+            if wanted:
+                raise UsageError(
+                    f"{flag}: no secret for {name}",
+                    f"pass --secret, or set HOOKCLI_SECRET_{name.upper()} or [secrets] in config",
+                )
+            notes.append(
+                f"capture #{capture.id}: no secret for {name}, the edited body is sent "
+                f"unsigned (its old {name} signature headers are dropped)"
+            )
+            self.strip = {h.lower() for h in scheme.signature_header_names()}
+            return
+        self.scheme, self.secret = scheme, secret
+
+    def apply(self, out: Outgoing, now: int) -> bool:
+        if self.strip:
+            out.headers = [(k, v) for k, v in out.headers if k.lower() not in self.strip]
+        if self.scheme is None:
+            return False
+        out.headers = self.scheme.resign(out.headers, out.body, self.secret, now, url=out.url)
+        return True
+
+
+def plan(
+    captures: Sequence[Capture],
+    opts: ReplayOptions,
+    secret_for: SecretLookup,
+    hmac_options: Mapping[str, Any] | None = None,
+    now: int | None = None,
+) -> Plan:
+    """The deliveries for CAPTURES, in sending order. Raises UsageError before anything is
+    sent when an option cannot apply to one of them."""
+    from hookcli.model import headers as hdr
+
+    moment = int(time.time()) if now is None else now
+    notes: list[str] = []
+    deliveries: list[Delivery] = []
+    for cap in captures:
+        base = target_base(cap, opts.to)
+        body = _edited_body(cap, opts.sets) if opts.sets else None
+        signer = _Signer(cap, opts, secret_for, hmac_options, notes)
+        for copy in range(1, opts.repeat + 1):
+            out = for_capture(cap, base, body=body)
+            signed = signer.apply(out, moment - opts.backdate)
+            if opts.headers:  # -H last: what the user names is what is sent
+                out.headers = hdr.replace(out.headers, opts.headers)
+            for dup in range(1, opts.duplicate + 1):
+                deliveries.append(Delivery(cap.id, out, copy, dup, signed))
+    seed = None
+    if opts.shuffle:
+        seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)
+        random.Random(seed).shuffle(deliveries)
+    return Plan(deliveries, notes, seed)
+
+
+class _Recorder:
+    """Writes attempts to the store in batches: one locked append per batch, not per
+    attempt, so `--repeat 2000 --concurrency 32` is not bound by the store's lock."""
+
+    def __init__(self, write: Callable[[list[tuple[int, str, Attempt]]], None]):
+        self.write = write
+        self.pending: list[tuple[int, str, Attempt]] = []
+        self.last = time.monotonic()
+
+    def add(self, capture_id: int, attempt: Attempt) -> None:
+        self.pending.append((capture_id, "replays", attempt))
+        if len(self.pending) >= 256 or time.monotonic() - self.last > 0.25:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        self.last = time.monotonic()
+        if batch:
+            self.write(batch)
+
+
+OnAttempt = Callable[[Delivery, Attempt, float | None], None]
+
+
+async def send_all(
+    the_plan: Plan,
+    opts: ReplayOptions,
+    record: Callable[[list[tuple[int, str, Attempt]]], None],
+    on_attempt: OnAttempt | None = None,
+    rng: random.Random | None = None,
+) -> list[Delivery]:
+    """Send every delivery, at most --concurrency at once, started in plan order. Every
+    attempt is recorded (RECORD) and reported (ON_ATTEMPT) as it completes."""
+    recorder = _Recorder(record)
+    policy = RetryPolicy(retries=opts.retries, rng=rng or random.Random())
+    queue = iter(the_plan.deliveries)
+
+    async def worker() -> None:
+        for d in queue:
+
+            def seen(attempt: Attempt, wait: float | None, d: Delivery = d) -> None:
+                recorder.add(d.capture_id, attempt)
+                if on_attempt is not None:
+                    on_attempt(d, attempt, wait)
+
+            d.attempts = await deliver(session, d.outgoing, policy, seen)
+
+    session = new_session(opts.concurrency, opts.insecure, opts.timeout)
+    try:
+        workers = min(opts.concurrency, len(the_plan.deliveries))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    finally:
+        recorder.flush()
+        await session.close()
+    return the_plan.deliveries
