@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Receiver:
     #: answer with these bytes (and headers) instead of {"received": true}
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    ssl_context: ssl.SSLContext | None = None  # serve HTTPS (url still says http://)
 
     def start(self) -> Receiver:
         ready = threading.Event()
@@ -54,9 +56,9 @@ class Receiver:
             self.loop = asyncio.new_event_loop()
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_route("*", "/{tail:.*}", handler)
-            self.runner = web.AppRunner(app, access_log=None)
+            self.runner = web.AppRunner(app, access_log=None, auto_decompress=False)
             self.loop.run_until_complete(self.runner.setup())
-            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
             self.loop.run_until_complete(site.start())
             port = self.runner.addresses[0][1]
             self.url = f"http://127.0.0.1:{port}"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
-import aiohttp
-
-from hookcli.delivery.client import send
+from hookcli.delivery.client import new_session, send
 from hookcli.delivery.prepare import origin
 from hookcli.events.builder import FabricatedRequest
 from hookcli.model.capture import Attempt, Capture
@@ -34,7 +32,7 @@ def send_and_record(
     )
 
     async def go() -> Attempt:
-        async with aiohttp.ClientSession() as session:
+        async with new_session(timeout=timeout) as session:
             outcome = await send(session, req.method, req.url, wire_headers, req.body, timeout)
         return outcome.attempt
 

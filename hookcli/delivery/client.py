@@ -11,9 +11,11 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -23,6 +25,24 @@ from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
 
 #: headers aiohttp would add on its own; a replay sends only the captured ones
 _NO_AUTO = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+
+
+_EXACT_HEADERS: ContextVar[Sequence[tuple[str, str]] | None] = ContextVar(
+    "hookcli_exact_headers", default=None
+)
+
+
+class _ExactHeadersRequest(aiohttp.ClientRequest):
+    """A request that sends the headers it is given as they are: order, case and
+    duplicates kept. ClientSession merges headers case-sensitively by name first, which
+    loses `x-dup: a` when `X-Dup: b` follows; `send` hands the list over in a context
+    variable instead of through that merge."""
+
+    def update_headers(self, headers: Any) -> None:
+        exact = _EXACT_HEADERS.get()
+        super().update_headers(None if exact is not None else headers)
+        for key, value in exact or ():
+            self.headers.add(key, value)
 
 
 @dataclass
@@ -62,6 +82,7 @@ def new_session(
     connector = aiohttp.TCPConnector(limit=concurrency, ssl=not insecure)
     return aiohttp.ClientSession(
         connector=connector,
+        request_class=_ExactHeadersRequest,
         cookie_jar=aiohttp.DummyCookieJar(),
         timeout=client_timeout(timeout),
         auto_decompress=False,
@@ -80,11 +101,11 @@ async def send(
     at = now_iso()
     start = time.perf_counter()
     kwargs = {} if timeout is None else {"timeout": client_timeout(timeout)}
+    token = _EXACT_HEADERS.set(end_to_end(headers))
     try:
         async with session.request(
             method,
             url,
-            headers=end_to_end(headers),
             data=body if body else None,
             allow_redirects=False,
             skip_auto_headers=_NO_AUTO,
@@ -92,7 +113,7 @@ async def send(
         ) as resp:
             data = await _read_excerpt(resp)
             latency = (time.perf_counter() - start) * 1000
-            resp_headers = [(k, v) for k, v in resp.headers.items()]
+            resp_headers = [(_text(k), _text(v)) for k, v in resp.raw_headers]
             size = len(data) if len(data) <= EXCERPT_BYTES else resp.content_length
             error = None
             if 300 <= resp.status < 400 and "Location" in resp.headers:
@@ -111,6 +132,8 @@ async def send(
             return Outcome(attempt, retryable, _retry_after(resp.headers.get("Retry-After")))
     except Exception as e:  # every failure becomes an Attempt with a sentence
         error, retryable = describe_error(e, url, timeout)
+    finally:
+        _EXACT_HEADERS.reset(token)
     latency = (time.perf_counter() - start) * 1000
     return Outcome(Attempt(at, url, None, round(latency, 2), error, ""), retryable)
 
@@ -154,6 +177,13 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
     if isinstance(e, aiohttp.ClientError | OSError):
         return f"{type(e).__name__} talking to {where}: {e}", True
     raise e
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _reason(e: BaseException) -> str:
