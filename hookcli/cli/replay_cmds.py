@@ -132,6 +132,8 @@ def replay(
         sys.stderr.write(f"note: shuffled with --seed {plan.seed}\n")
     lines = DeliveryLines(use_color(sys.stdout))
     many = len(plan.deliveries) > 10
+    # a line at a time to a terminal or for a few sends; a long run to a pipe is buffered
+    live = not many or sys.stdout.isatty()
 
     def shown(d: Delivery, attempt: Attempt, wait: float | None) -> None:
         if json_out:
@@ -140,7 +142,8 @@ def replay(
         if wait is None and (attempt.response_excerpt and (not many or not attempt.ok)):
             out.append(lines.body(attempt))
         sys.stdout.write("\n".join(out) + "\n")
-        sys.stdout.flush()
+        if live:
+            sys.stdout.flush()
 
     started = time.perf_counter()
     done = asyncio.run(core.send_all(plan, opts, db.add_attempts, shown))
@@ -152,7 +155,7 @@ def replay(
         rate = len(done) / elapsed if elapsed > 0 else 0.0
         sys.stdout.write(
             f"{len(done)} sent, {len(done) - len(failed)} answered 2xx, {len(failed)} failed"
-            f" in {elapsed:.2f} s ({rate:.0f}/s)\n"
+            f" in {elapsed:.3f} s ({rate:.0f}/s)\n"
         )
     if failed:
         raise _failure(failed, len(done))

@@ -131,7 +131,8 @@ async def send(
             retryable = resp.status >= 500 or resp.status == 429
             return Outcome(attempt, retryable, _retry_after(resp.headers.get("Retry-After")))
     except Exception as e:  # every failure becomes an Attempt with a sentence
-        error, retryable = describe_error(e, url, timeout)
+        limit = session.timeout.total if timeout is None else timeout
+        error, retryable = describe_error(e, url, limit)
     finally:
         _EXACT_HEADERS.reset(token)
     latency = (time.perf_counter() - start) * 1000

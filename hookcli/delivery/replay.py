@@ -239,7 +239,7 @@ async def send_all(
                 if on_attempt is not None:
                     on_attempt(d, attempt, wait)
 
-            d.attempts = await deliver(session, d.outgoing, policy, seen, opts.timeout)
+            d.attempts = await deliver(session, d.outgoing, policy, seen)
 
     session = new_session(opts.concurrency, opts.insecure, opts.timeout)
     try:
