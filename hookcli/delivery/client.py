@@ -35,14 +35,24 @@ _EXACT_HEADERS: ContextVar[Sequence[tuple[str, str]] | None] = ContextVar(
 class _ExactHeadersRequest(aiohttp.ClientRequest):
     """A request that sends the headers it is given as they are: order, case and
     duplicates kept. ClientSession merges headers case-sensitively by name first, which
-    loses `x-dup: a` when `X-Dup: b` follows; `send` hands the list over in a context
-    variable instead of through that merge."""
+    loses `x-dup: a` when `X-Dup: b` follows; for such lists `send` hands them over in a
+    context variable instead of through that merge."""
 
     def update_headers(self, headers: Any) -> None:
         exact = _EXACT_HEADERS.get()
         super().update_headers(None if exact is not None else headers)
         for key, value in exact or ():
             self.headers.add(key, value)
+
+
+def _needs_exact(headers: Sequence[tuple[str, str]]) -> bool:
+    """True when a name repeats with another case, which aiohttp's own path would merge."""
+    seen: dict[str, str] = {}
+    for k, _ in headers:
+        first = seen.setdefault(k.lower(), k)
+        if first != k:
+            return True
+    return False
 
 
 @dataclass
@@ -101,11 +111,14 @@ async def send(
     at = now_iso()
     start = time.perf_counter()
     kwargs = {} if timeout is None else {"timeout": client_timeout(timeout)}
-    token = _EXACT_HEADERS.set(end_to_end(headers))
+    wire = end_to_end(headers)
+    exact = _needs_exact(wire)
+    token = _EXACT_HEADERS.set(wire if exact else None)
     try:
         async with session.request(
             method,
             url,
+            headers=None if exact else wire,
             data=body if body else None,
             allow_redirects=False,
             skip_auto_headers=_NO_AUTO,
@@ -113,7 +126,7 @@ async def send(
         ) as resp:
             data = await _read_excerpt(resp)
             latency = (time.perf_counter() - start) * 1000
-            resp_headers = [(_text(k), _text(v)) for k, v in resp.raw_headers]
+            resp_headers = _header_text(resp.raw_headers)
             size = len(data) if len(data) <= EXCERPT_BYTES else resp.content_length
             error = None
             if 300 <= resp.status < 400 and "Location" in resp.headers:
@@ -129,7 +142,8 @@ async def send(
                 response_size=size,
             )
             retryable = resp.status >= 500 or resp.status == 429
-            return Outcome(attempt, retryable, _retry_after(resp.headers.get("Retry-After")))
+            wait = _retry_after(resp.headers.get("Retry-After")) if retryable else None
+            return Outcome(attempt, retryable, wait)
     except Exception as e:  # every failure becomes an Attempt with a sentence
         limit = session.timeout.total if timeout is None else timeout
         error, retryable = describe_error(e, url, limit)
@@ -180,11 +194,12 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
     raise e
 
 
-def _text(raw: bytes) -> str:
+def _header_text(raw: Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """Response headers as on the wire; latin-1 (1:1 with the bytes) if any is not UTF-8."""
     try:
-        return raw.decode("utf-8")
+        return [(k.decode(), v.decode()) for k, v in raw]
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
 
 
 def _reason(e: BaseException) -> str:
