@@ -19,10 +19,16 @@ it returns loses nothing and concurrent processes never overwrite each other. A 
 without its newline (a crash mid-write, never acknowledged) is ignored by readers and cut
 off by the next writer. Any other line that does not parse makes the store unreadable: it
 is reported with its path and left as it is.
+
+Reading opens nothing for writing: until a process first changes the store, its files are
+opened read-only under a shared lock, a missing store reads as an empty one, and what a
+crash left for a writer to repair (a torn tail, log lines the index lacks) is worked
+around in memory. So `ls`, `show` and the like create nothing and change no file or mode.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
@@ -34,7 +40,7 @@ from typing import Any
 import orjson
 
 from hookcli.errors import HookcliError
-from hookcli.paths import ensure_private_dir, open_private
+from hookcli.paths import ensure_private_dir, first_non_directory, open_private, open_readonly
 
 LOG_NAME = "captures.jsonl"
 INDEX_NAME = "index.jsonl"
@@ -49,6 +55,50 @@ class StoreCorrupt(HookcliError):
             "it was left untouched; move it aside to start a fresh store",
         )
         self.path = path
+
+
+class StoreUnavailable(HookcliError):
+    """The store's files cannot be opened or written (permissions, a file where a directory
+    should be, a full disk): one line naming the path and what to do."""
+
+    def __init__(self, root: Path, error: OSError, writing: bool):
+        where = Path(error.filename) if error.filename else root
+        verb = "write to" if writing else "read"
+        code = error.errno
+        if code == errno.ENOTDIR:
+            blocker = first_non_directory(root) or where
+            message = f"cannot use {root} as a store: {blocker} is a file, not a directory"
+            hint = "pick another --store or HOOKCLI_STORE"
+        elif code in (errno.EACCES, errno.EPERM):
+            if not os.path.exists(where) and os.path.exists(where.parent):  # one to create
+                where = where.parent
+            message = f"cannot {verb} the store {root}: permission denied on {where}"
+            hint = f"check the owner and mode of {where} with `ls -ld`" + (
+                ": the store needs u+rw on its files and u+rwx on its directory;"
+                " or pick another --store"
+                if writing
+                else ", or pick another --store"
+            )
+        elif code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            message = f"cannot write to the store {root}: {error.strerror}"
+            hint = "free some space and try again; the store was left as it was"
+        elif code == errno.EROFS:
+            message = f"cannot write to the store {root}: read-only file system"
+            hint = "pick another --store"
+        else:
+            message = f"cannot {verb} the store {root}: {error.strerror or error} ({where})"
+            hint = None
+        super().__init__(message, hint)
+        self.path = where
+
+
+@contextmanager
+def access(root: Path, writing: bool) -> Iterator[None]:
+    """Turn an OSError from the store's files into a StoreUnavailable naming them."""
+    try:
+        yield
+    except OSError as e:
+        raise StoreUnavailable(root, e, writing) from e
 
 
 def dumps(obj: Any) -> bytes:
@@ -95,14 +145,35 @@ class LogFiles:
         self._lock_fd = -1
         self._log_fd = -1
         self._idx_fd = -1
+        self._write = False
         self._cur = _Cursor()
+        # read-only: index entries, newest last, for log lines the index does not cover
+        # yet (a writer crashed between its two writes; the next writer adds them)
+        self._mem: list[dict[str, Any]] = []
 
     # -- opening and locking -------------------------------------------------------------
 
-    def _ensure_open(self) -> None:
-        if self._lock_fd < 0:
+    @property
+    def writable(self) -> bool:
+        """Opened for writing: files created, repairs allowed. Until then, read-only."""
+        return self._write
+
+    def exists(self) -> bool:
+        """Whether a store is at the root (its log or index); reading never creates one."""
+        # os.stat, not Path.exists: a file in the path or a closed directory is an error
+        # to report, not an absent store
+        return _inode(self.log_path) >= 0 or _inode(self.index_path) >= 0
+
+    def _open_lock(self, write: bool) -> None:
+        if write and not self._write:
             ensure_private_dir(self.root)
-            self._lock_fd = open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
+            fd = open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
+            self.close()  # read-only descriptors give way to read-write ones
+            self._lock_fd, self._write = fd, True
+        elif self._lock_fd < 0 and not self._write:
+            # no lock file (no store yet): nothing to lock against but a writer that is
+            # creating the store, and what it has written so far reads consistently
+            self._lock_fd = _or_closed(open_readonly(self.lock_path))
 
     def close(self) -> None:
         for name in ("_log_fd", "_idx_fd", "_lock_fd"):
@@ -110,10 +181,17 @@ class LogFiles:
             if fd >= 0:
                 os.close(fd)
                 setattr(self, name, -1)
+        self._write = False
+        self._cur = _Cursor()
+        self._mem = []
 
     @contextmanager
     def locked(self, exclusive: bool = True) -> Iterator[None]:
-        self._ensure_open()
+        """The store's lock; EXCLUSIVE opens the store for writing (creating it)."""
+        self._open_lock(write=exclusive)
+        if self._lock_fd < 0:
+            yield
+            return
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
@@ -121,21 +199,28 @@ class LogFiles:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _reopen(self) -> None:
-        """(Re)open both files, e.g. after a compaction replaced them. Lock held."""
+        """(Re)open both files, e.g. after a compaction replaced them. Lock held. Read-only,
+        a missing file stays closed (-1): an empty store."""
         for name in ("_log_fd", "_idx_fd"):
             fd = getattr(self, name)
             if fd >= 0:
                 os.close(fd)
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
-        self._log_fd = open_private(self.log_path, flags)
-        self._idx_fd = open_private(self.index_path, flags)
-        self._cur = _Cursor(ino=(os.fstat(self._log_fd).st_ino, os.fstat(self._idx_fd).st_ino))
+                setattr(self, name, -1)
+        if self._write:
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
+            self._log_fd = open_private(self.log_path, flags)
+            self._idx_fd = open_private(self.index_path, flags)
+        else:
+            self._log_fd = _or_closed(open_readonly(self.log_path))
+            self._idx_fd = _or_closed(open_readonly(self.index_path))
+        self._cur = _Cursor(ino=(_fd_inode(self._log_fd), _fd_inode(self._idx_fd)))
+        self._mem = []
 
     # -- catching up ----------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Bring this process's view up to date and repair what a crash left. Hold the
-        exclusive lock. Costs O(what other processes appended since the last call)."""
+        """Bring this process's view up to date; a writer also repairs what a crash left.
+        Hold the lock. Costs O(what other processes appended since the last call)."""
         ino = (_inode(self.log_path), _inode(self.index_path))
         if self._log_fd < 0 or ino != self._cur.ino:
             if ino[0] < 0 and ino[1] >= 0 and os.path.getsize(self.index_path) > 0:
@@ -147,6 +232,8 @@ class LogFiles:
 
     def _start_from_index_tail(self) -> None:
         """Fresh open: take the state from the index's last complete line (O(1))."""
+        if self._idx_fd < 0:
+            return  # read-only and no index: everything is read from the log
         size = os.fstat(self._idx_fd).st_size
         last, last_start = _last_line(self._idx_fd, size)
         if last is None:
@@ -156,7 +243,7 @@ class LogFiles:
             covered, next_id = int(entry["end"]), int(entry["n"])
         except (ValueError, KeyError, TypeError) as e:
             raise StoreCorrupt(self.index_path, f"bad last line ({e})") from e
-        log_size = os.fstat(self._log_fd).st_size
+        log_size = os.fstat(self._log_fd).st_size if self._log_fd >= 0 else 0
         if covered > log_size:
             raise StoreCorrupt(self.index_path, "the index describes more than the log holds")
         self._cur.idx_end = last_start + len(last) + 1
@@ -165,6 +252,8 @@ class LogFiles:
         self._cur.next_id = next_id
 
     def _read_index_tail(self) -> None:
+        if self._idx_fd < 0:
+            return
         size = os.fstat(self._idx_fd).st_size
         if size == self._cur.idx_end:
             return
@@ -178,11 +267,15 @@ class LogFiles:
             except (ValueError, KeyError, TypeError) as e:
                 raise StoreCorrupt(self.index_path, f"unparseable line ({e})") from e
         self._cur.idx_end += complete
-        if complete < len(data):  # torn tail: never acknowledged
+        if complete < len(data) and self._write:  # torn tail: never acknowledged
             os.ftruncate(self._idx_fd, self._cur.idx_end)
 
     def _read_log_tail(self) -> None:
-        """Read log lines the index does not cover yet; write their index lines."""
+        """Read log lines the index does not cover yet. A writer appends their index lines
+        (and cuts a torn tail off); a reader keeps them in memory and changes nothing."""
+        self._mem = []
+        if self._log_fd < 0:
+            return
         size = os.fstat(self._log_fd).st_size
         start = self._cur.covered
         if size == start:
@@ -190,40 +283,41 @@ class LogFiles:
             return
         data = os.pread(self._log_fd, size - start, start)
         complete = data.rfind(b"\n") + 1
-        if complete < len(data):
+        if complete < len(data) and self._write:
             os.ftruncate(self._log_fd, start + complete)
         offset = start
-        out: list[bytes] = []
+        entries: list[dict[str, Any]] = []
         for line in data[:complete].splitlines(keepends=True):
             try:
                 op = orjson.loads(line)
             except ValueError as e:
                 raise StoreCorrupt(self.log_path, f"unparseable line at byte {offset} ({e})") from e
-            out.append(self._index_line(op, offset, len(line)))
+            entries.append(self._index_entry(op, offset, len(line)))
             offset += len(line)
-        if out:
-            os.write(self._idx_fd, b"".join(out))
+        if not self._write:
+            self._mem = entries
+            return
+        if entries:
+            os.write(self._idx_fd, b"".join(dumps(e) for e in entries))
             self._cur.idx_end = os.fstat(self._idx_fd).st_size
         self._cur.log_end = self._cur.covered = offset
 
-    def _index_line(self, op: dict[str, Any], off: int, length: int) -> bytes:
-        """The index line for a log line at OFF, advancing next_id."""
+    def _index_entry(self, op: dict[str, Any], off: int, length: int) -> dict[str, Any]:
+        """The index entry for a log line at OFF, advancing next_id."""
         kind = op.get("op")
         end = off + length
         if kind == "put":
             cid = int(op["id"])
             self._cur.next_id = max(self._cur.next_id, cid + 1)
-            return dumps(
-                {
-                    "op": "put",
-                    "id": cid,
-                    "off": off,
-                    "len": length,
-                    "end": end,
-                    "n": self._cur.next_id,
-                    "s": summary_of(op["doc"]),
-                }
-            )
+            return {
+                "op": "put",
+                "id": cid,
+                "off": off,
+                "len": length,
+                "end": end,
+                "n": self._cur.next_id,
+                "s": summary_of(op["doc"]),
+            }
         if kind == "attempt":
             entry = {"op": "attempt", "id": op["id"], "kind": op["kind"], "a": op["attempt"]}
         elif kind == "del":
@@ -234,7 +328,7 @@ class LogFiles:
         else:
             raise StoreCorrupt(self.log_path, f"unknown op {kind!r} at byte {off}")
         entry.update(end=end, n=self._cur.next_id)
-        return dumps(entry)
+        return entry
 
     # -- writing --------------------------------------------------------------------------
 
@@ -244,7 +338,7 @@ class LogFiles:
         offset = self._cur.log_end
         idx_lines = []
         for op, line in zip(ops, log_lines, strict=True):
-            idx_lines.append(self._index_line(op, offset, len(line)))
+            idx_lines.append(dumps(self._index_entry(op, offset, len(line))))
             offset += len(line)
         _write_all(self._log_fd, b"".join(log_lines))
         self._cur.log_end = self._cur.covered = offset
@@ -266,19 +360,26 @@ class LogFiles:
         return self._log_fd, self._cur.idx_end
 
     def snapshot(self) -> tuple[int, int]:
-        """Sync under the lock and return a view(); reading it needs no lock after."""
-        with self.locked():
+        """Sync under the lock and return a view(); reading it needs no lock after. Takes
+        the shared lock and opens nothing for writing unless this process already writes."""
+        with self.locked(exclusive=self._write):
             self.sync()
             return self.view()
 
     def index_backward(self, end: int) -> Iterator[dict[str, Any]]:
-        """Index entries from END back to the start, newest first."""
+        """Index entries from END back to the start, newest first (with a reader's
+        in-memory entries for log lines the index lacks, newer than any in the file)."""
+        yield from reversed(self._mem)
+        if self._idx_fd < 0:
+            return
         for _, line in _lines_backward(self._idx_fd, end):
             if line:
                 yield self._parse_index(line)
 
     def index_forward(self, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
         """(offset after the line, entry) for index lines from START to the current end."""
+        if self._idx_fd < 0:
+            return
         size = os.fstat(self._idx_fd).st_size
         pos = start
         while pos < size:
@@ -316,10 +417,15 @@ class LogFiles:
         tmp = self.root / (LOG_NAME + ".tmp")
         fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
-            _write_all(fd, b"".join(dumps(op) for op in [{"op": "meta", "next_id": next_id}, *ops]))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            try:
+                data = b"".join(dumps(op) for op in [{"op": "meta", "next_id": next_id}, *ops])
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written copy behind
+            raise
         os.unlink(self.index_path)
         os.replace(tmp, self.log_path)
         dfd = os.open(self.root, os.O_RDONLY)
@@ -336,6 +442,14 @@ def _inode(path: Path) -> int:
         return os.stat(path).st_ino
     except FileNotFoundError:
         return -1
+
+
+def _fd_inode(fd: int) -> int:
+    return os.fstat(fd).st_ino if fd >= 0 else -1
+
+
+def _or_closed(fd: int | None) -> int:
+    return -1 if fd is None else fd
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -2,7 +2,12 @@
 
 Costs do not depend on the store's size: `add` is O(1) (the index's last line gives the
 next id), `summaries` reads the index newest first and stops at its limit, `get("last")`
-reads one record. Safe to use from several processes at once (see log.py)."""
+reads one record. Safe to use from several processes at once (see log.py).
+
+Reading methods (`summaries`, `get`, `resolve`) create nothing and change no file or mode:
+on a path with no store they see an empty one. Only writing methods create the store.
+Problems with the files themselves (permissions, a file in the path, a full disk) are
+StoreUnavailable errors naming the path."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from typing import Any
 
 from hookcli.errors import HookcliError, UsageError
 from hookcli.model.capture import Attempt, Capture
-from hookcli.store.log import LogFiles
+from hookcli.store.log import LogFiles, access
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
@@ -21,8 +26,16 @@ RecordFilter = Callable[[dict[str, Any]], bool]
 
 
 class NotFound(HookcliError):
-    def __init__(self, what: str):
-        super().__init__(f"no capture {what} in this store", "run `hookcli ls` to see the ids")
+    def __init__(self, what: str, root: Path, exists: bool = True):
+        message = f"no capture {what} in {root}"
+        if what == "yet":
+            message = f"no captures yet in {root}"
+        hint = (
+            "run `hookcli ls` to see the ids"
+            if exists
+            else "no store there: check --store and HOOKCLI_STORE, or run `hookcli listen`"
+        )
+        super().__init__(message, hint)
 
 
 class Store:
@@ -45,13 +58,21 @@ class Store:
             files.close()
             self._local.files = None
 
+    def exists(self) -> bool:
+        """Whether a store is at `root`; reading commands never create one."""
+        with access(self.root, writing=False):
+            return self._files.exists()
+
     def check(self) -> int:
-        """Open the store (creating it, repairing a torn tail) and return the next id. Raises
-        StoreCorrupt when it cannot be read."""
+        """Open the store for writing (creating it, repairing a torn tail) and return the
+        next id. Raises StoreCorrupt when it cannot be read."""
         files = self._files
-        with files.locked():
+        with access(self.root, writing=True), files.locked():
             files.sync()
             return files.next_id
+
+    def _not_found(self, what: str) -> NotFound:
+        return NotFound(what, self.root, self.exists())
 
     # -- writing --------------------------------------------------------------------------
 
@@ -61,7 +82,7 @@ class Store:
         if not captures:
             return []
         files = self._files
-        with files.locked():
+        with access(self.root, writing=True), files.locked():
             files.sync()
             ids = files.take_ids(len(captures))
             for cid, cap in zip(ids, captures, strict=True):
@@ -85,7 +106,7 @@ class Store:
         if not ops:
             return
         files = self._files
-        with files.locked():
+        with access(self.root, writing=True), files.locked():
             files.sync()
             files.append(ops)
 
@@ -95,7 +116,7 @@ class Store:
         if not wanted:
             return []
         files = self._files
-        with files.locked():
+        with access(self.root, writing=True), files.locked():
             files.sync()
             _, end = files.view()
             present = self._present(files, end, min(wanted), wanted.__contains__)
@@ -104,9 +125,12 @@ class Store:
         return sorted(present)
 
     def clear(self) -> int:
-        """Remove every capture and give the space back. Ids keep counting up."""
+        """Remove every capture and give the space back. Ids keep counting up. With no
+        store at `root`, there is nothing to remove and nothing is created."""
+        if not self.exists():
+            return 0
         files = self._files
-        with files.locked():
+        with access(self.root, writing=True), files.locked():
             files.sync()
             _, end = files.view()
             count = sum(1 for _ in self._live_puts(files, end))
@@ -128,49 +152,51 @@ class Store:
         if limit is not None and limit <= 0:
             return
         files = self._files
-        fd, end = files.snapshot()
-        count = 0
-        for entry in self._live_puts(files, end):
-            s: Summary = entry["s"]
-            if stop is not None and stop(s):
-                return
-            if match is not None and not match(s):
-                continue
-            if record_match is not None and not record_match(
-                files.read_doc(fd, entry["off"], entry["len"])
-            ):
-                continue
-            yield s
-            count += 1
-            if limit is not None and count >= limit:
-                return
+        with access(self.root, files.writable):
+            fd, end = files.snapshot()
+            count = 0
+            for entry in self._live_puts(files, end):
+                s: Summary = entry["s"]
+                if stop is not None and stop(s):
+                    return
+                if match is not None and not match(s):
+                    continue
+                if record_match is not None and not record_match(
+                    files.read_doc(fd, entry["off"], entry["len"])
+                ):
+                    continue
+                yield s
+                count += 1
+                if limit is not None and count >= limit:
+                    return
 
     def get(self, ref: int | str) -> Capture:
         """The capture with this id, or the newest for "last", attempts included."""
         target = None if ref == "last" else parse_id(str(ref))
         files = self._files
-        fd, end = files.snapshot()
-        attempts: dict[int, list[tuple[str, dict[str, Any]]]] = {}
-        deleted: set[int] = set()
-        for entry in files.index_backward(end):
-            op = entry["op"]
-            if op == "attempt":
-                attempts.setdefault(entry["id"], []).append((entry["kind"], entry["a"]))
-            elif op == "del":
-                deleted.update(entry["ids"])
-            elif op == "put":
-                cid = entry["id"]
-                if cid in deleted or (target is not None and cid != target):
-                    if target is not None and cid < target:
-                        break
-                    continue
-                cap = Capture.from_record(files.read_doc(fd, entry["off"], entry["len"]))
-                for kind, a in reversed(attempts.get(cid, [])):
-                    getattr(cap, kind).append(Attempt.from_record(a))
-                return cap
-            elif op == "meta":
-                break
-        raise NotFound("yet" if target is None else str(target))
+        with access(self.root, files.writable):
+            fd, end = files.snapshot()
+            attempts: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+            deleted: set[int] = set()
+            for entry in files.index_backward(end):
+                op = entry["op"]
+                if op == "attempt":
+                    attempts.setdefault(entry["id"], []).append((entry["kind"], entry["a"]))
+                elif op == "del":
+                    deleted.update(entry["ids"])
+                elif op == "put":
+                    cid = entry["id"]
+                    if cid in deleted or (target is not None and cid != target):
+                        if target is not None and cid < target:
+                            break
+                        continue
+                    cap = Capture.from_record(files.read_doc(fd, entry["off"], entry["len"]))
+                    for kind, a in reversed(attempts.get(cid, [])):
+                        getattr(cap, kind).append(Attempt.from_record(a))
+                    return cap
+                elif op == "meta":
+                    break
+        raise self._not_found("yet" if target is None else str(target))
 
     def resolve(self, refs: Iterable[str]) -> list[int]:
         """Ids named by REFS ("12", "3-7", "last") that exist, ascending. An id or `last`
@@ -194,22 +220,24 @@ class Store:
         if want_last:
             out.add(self.get("last").id)
         files = self._files
-        _, end = files.snapshot()
+        with access(self.root, files.writable):
+            _, end = files.snapshot()
         wanted_min = min([*singles, *(lo for lo, _ in ranges)], default=None)
         present: set[int] = set()
         if wanted_min is not None:
-            present = self._present(
-                files,
-                end,
-                wanted_min,
-                lambda cid: cid in singles or any(lo <= cid <= hi for lo, hi in ranges),
-            )
+            with access(self.root, files.writable):
+                present = self._present(
+                    files,
+                    end,
+                    wanted_min,
+                    lambda cid: cid in singles or any(lo <= cid <= hi for lo, hi in ranges),
+                )
         missing = sorted(singles - present)
         if missing:
-            raise NotFound(", ".join(map(str, missing)))
+            raise self._not_found(", ".join(map(str, missing)))
         for lo, hi in ranges:
             if not any(lo <= cid <= hi for cid in present):
-                raise NotFound(f"in {lo}-{hi}")
+                raise self._not_found(f"in {lo}-{hi}")
         return sorted(out | present)
 
     # -- helpers --------------------------------------------------------------------------

@@ -202,10 +202,16 @@ def test_default_store_is_in_the_user_data_dir(tmp_path: Path) -> None:
     env.pop("HOOKCLI_STORE")
     env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
     env["HOME"] = str(tmp_path)
+    default = tmp_path / "xdg" / "hookcli" / "store"
     r = subprocess.run([sys.executable, "-m", "hookcli", "ls"], capture_output=True, env=env)
     assert r.returncode == 0
-    assert (tmp_path / "xdg" / "hookcli" / "store" / "index.jsonl").exists()
-    assert oct(os.stat(tmp_path / "xdg" / "hookcli" / "store").st_mode & 0o777) == "0o700"
+    assert not (tmp_path / "xdg").exists(), "reading creates no store"
+    add(default, c(path="/in-default"))  # a writer creates it where ls looks
+    r = subprocess.run(
+        [sys.executable, "-m", "hookcli", "ls", "--json"], capture_output=True, env=env
+    )
+    assert [x["path"] for x in json.loads(r.stdout)] == ["/in-default"]
+    assert oct(os.stat(default).st_mode & 0o777) == "0o700"
 
 
 def test_body_to_a_terminal_is_escaped_but_exact_through_a_pipe(store: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hookcli.model.capture import Attempt, Capture
-from hookcli.store import NotFound, Store, StoreCorrupt
+from hookcli.store import NotFound, Store, StoreCorrupt, StoreUnavailable
 
 
 def cap(path: str = "/x", body: bytes = b"{}") -> Capture:
@@ -105,10 +105,14 @@ def test_torn_last_line_is_skipped_and_repaired(tmp_path: Path) -> None:
     log = tmp_path / "s" / "captures.jsonl"
     with open(log, "ab") as f:  # a crash in the middle of an append
         f.write(b'{"op":"put","id":3,"doc":{"id":3,"meth')
+    torn = log.read_bytes()
     st2 = Store(tmp_path / "s")
     assert [s["path"] for s in st2.summaries()] == ["/b", "/a"]
-    assert log.read_bytes().endswith(b"\n"), "the torn tail was cut off"
+    assert st2.get("last").path == "/b"
+    assert log.read_bytes() == torn, "a reader changes nothing"
     assert st2.add([cap("/c")]) == [3]
+    lines = log.read_bytes().splitlines()
+    assert all(json.loads(line) for line in lines), "the writer cut the torn tail off"
     assert [s["path"] for s in Store(tmp_path / "s").summaries()] == ["/c", "/b", "/a"]
 
 
@@ -119,8 +123,17 @@ def test_index_rebuilt_when_a_crash_left_it_behind(tmp_path: Path) -> None:
     line = json.dumps({"op": "put", "id": 2, "doc": cap("/b").to_record() | {"id": 2}})
     with open(tmp_path / "s" / "captures.jsonl", "a") as f:
         f.write(line + "\n")  # in the log, not yet in the index
+    index = tmp_path / "s" / "index.jsonl"
+    before = index.read_bytes()
+    reader = Store(tmp_path / "s")
+    assert [s["path"] for s in reader.summaries()] == ["/b", "/a"]
+    assert reader.get(2).path == "/b" and reader.resolve(["1-2"]) == [1, 2]
+    assert index.read_bytes() == before, "a reader works around the gap in memory"
+    index.unlink()  # a compaction that crashed before its new log was in place
     assert [s["path"] for s in Store(tmp_path / "s").summaries()] == ["/b", "/a"]
+    assert not index.exists()
     assert Store(tmp_path / "s").add([cap()]) == [3]
+    assert [s["id"] for s in Store(tmp_path / "s").summaries()] == [3, 2, 1]
 
 
 def test_unreadable_store_is_reported_and_left_untouched(tmp_path: Path) -> None:
@@ -183,3 +196,39 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
         ]
         seq = [int(p.rsplit("/", 1)[1]) for p in mine]
         assert seq == sorted(seq, reverse=True), "each process's captures keep their order"
+
+
+def test_reading_creates_nothing_and_changes_no_mode(tmp_path: Path) -> None:
+    missing = Store(tmp_path / "no" / "store")
+    assert list(missing.summaries()) == [] and not missing.exists()
+    with pytest.raises(NotFound, match=f"no captures yet in {tmp_path / 'no' / 'store'}"):
+        missing.get("last")
+    with pytest.raises(NotFound, match="no store there"):
+        missing.resolve(["1"])
+    assert missing.clear() == 0
+    assert not (tmp_path / "no").exists()
+
+    root = tmp_path / "s"
+    Store(root).add([cap("/a")])
+    os.chmod(root, 0o750)
+    for f in root.iterdir():
+        os.chmod(f, 0o640)
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (root, *root.iterdir())}
+    reader = Store(root)
+    assert reader.exists() and reader.get("last").path == "/a"
+    assert [s["path"] for s in reader.summaries()] == ["/a"]
+    assert {p: stat.S_IMODE(p.stat().st_mode) for p in (root, *root.iterdir())} == modes
+    reader.add([cap("/b")])  # a writer makes it owner-only, granting nothing new
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(f.stat().st_mode) for f in root.iterdir()} == {0o600}
+    os.chmod(root, 0o500)
+    Store(root).add([cap("/c")])
+    assert stat.S_IMODE(root.stat().st_mode) == 0o500, "never made writable behind the user"
+
+
+def test_a_store_path_under_a_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(StoreUnavailable, match="is a file, not a directory"):
+        list(Store(tmp_path / "f" / "s").summaries())
+    with pytest.raises(StoreUnavailable, match="is a file, not a directory"):
+        Store(tmp_path / "f" / "s").add([cap()])
