@@ -112,7 +112,14 @@ def show(
         data = (
             cap.body
             if body
-            else render_request(cap.method, cap.target, cap.headers, cap.body, cap.http_version)
+            else render_request(
+                cap.method,
+                cap.target,
+                cap.headers,
+                cap.body,
+                cap.http_version,
+                cap.headers_encoding,
+            )
         )
         _write_exact(data)
     else:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hookcli.model import body as bodycodec
+from hookcli.model import headers as hdrs
 
 RECORD_VERSION = 1
 #: how much of a target's answer an Attempt keeps
@@ -86,6 +87,14 @@ class Capture:
     response: dict[str, Any] = field(default_factory=dict)
     forwards: list[Attempt] = field(default_factory=list)
     replays: list[Attempt] = field(default_factory=list)
+    # "latin-1" when some header was not UTF-8 on the wire (see model/headers.py)
+    headers_encoding: str = hdrs.UTF8
+
+    @property
+    def header_bytes(self) -> list[tuple[bytes, bytes]]:
+        """The headers as the bytes received: what anything putting them back on a wire
+        must use."""
+        return hdrs.encode(self.headers, self.headers_encoding)
 
     @property
     def body_size(self) -> int:
@@ -108,6 +117,7 @@ class Capture:
             "http_version": self.http_version,
             "remote_addr": self.remote_addr,
             "headers": [[k, v] for k, v in self.headers],
+            "headers_encoding": self.headers_encoding,
             "body": text,
             "body_encoding": encoding,
             "body_size": len(self.body),
@@ -131,6 +141,8 @@ class Capture:
             http_version=d.get("http_version", "1.1"),
             remote_addr=d.get("remote_addr"),
             headers=[(str(k), str(v)) for k, v in d.get("headers", [])],
+            # records from before the field decoded each header on its own: read as UTF-8
+            headers_encoding=hdrs.known_encoding(d.get("headers_encoding")),
             body=bodycodec.decode(d.get("body", ""), d.get("body_encoding", "utf-8")),
             provider=d.get("provider"),
             event_type=d.get("event_type"),

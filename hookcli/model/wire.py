@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hookcli.model import headers as hdrs
+
 # Framing headers that no longer describe the stored body; Content-Length replaces them.
 _FRAMING = {"transfer-encoding", "content-length"}
 
@@ -14,20 +16,21 @@ def render_request(
     headers: Sequence[tuple[str, str]],
     body: bytes,
     http_version: str = "1.1",
+    headers_encoding: str = hdrs.UTF8,
 ) -> bytes:
     """Request line, headers in order, blank line, body. A chunked upload is rendered with
-    Content-Length in place of Transfer-Encoding so the output can be sent again as is."""
-    lines = [f"{method} {target} HTTP/{http_version}"]
+    Content-Length in place of Transfer-Encoding so the output can be sent again as is.
+    Header bytes are those received (HEADERS_ENCODING: the record's `headers_encoding`)."""
+    length = b"Content-Length: %d" % len(body)
+    lines = [f"{method} {target} HTTP/{http_version}".encode("utf-8", errors="surrogateescape")]
     had_length = False
-    for k, v in headers:
-        low = k.lower()
-        if low in _FRAMING:
+    for k, v in hdrs.encode(headers, headers_encoding):
+        if k.lower().decode("latin-1") in _FRAMING:
             if body and not had_length:
-                lines.append(f"Content-Length: {len(body)}")
+                lines.append(length)
             had_length = True
             continue
-        lines.append(f"{k}: {v}")
+        lines.append(k + b": " + v)
     if body and not had_length:
-        lines.append(f"Content-Length: {len(body)}")
-    head = "\r\n".join(lines) + "\r\n\r\n"
-    return head.encode("utf-8", errors="surrogateescape") + body
+        lines.append(length)
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
