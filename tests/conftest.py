@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,23 @@ def run_json(store: Path, *args: str) -> Any:
 class Listener:
     """`hookcli listen --port 0 --json ...` in a subprocess; its JSON lines in a queue."""
 
-    def __init__(self, store: Path, *extra: str, json_lines: bool = True):
+    def __init__(
+        self,
+        store: Path,
+        *extra: str,
+        json_lines: bool = True,
+        preexec_fn: Callable[[], None] | None = None,
+    ):
         self.store = store
         args = [*HOOKCLI, "listen", "--port", "0", *extra]
         if json_lines:
             args.append("--json")
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(store)
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env(store),
+            preexec_fn=preexec_fn,  # e.g. a low resource limit for the listener alone
         )
         self.lines: list[str] = []
         self.err: list[str] = []

@@ -61,6 +61,10 @@ class Printer:
                 continue
             if self.as_json:
                 out.write(json.dumps(describe(ev), ensure_ascii=False) + "\n")
+            if ev.kind == "warning":  # about the server itself, not one request
+                sys.stderr.write(self.warn.warning(ev.detail) + "\n")
+                sys.stderr.flush()
+                continue
             size = f" ({human_size(ev.size)})" if ev.size is not None else ""
             what = f"{visible(ev.method)} {visible(ev.target)}{size}" if ev.method else "a request"
             status = f": answered {ev.status}" if ev.status else ""

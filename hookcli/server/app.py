@@ -2,11 +2,18 @@
 
 A request is answered only after its capture is in the store. Requests that arrive in
 the same turn of the event loop are committed together (one lock, one write per file),
-which keeps the per-request cost of durability low under load."""
+which keeps the per-request cost of durability low under load.
+
+Never silent: every request not recorded (refused by the HTTP parser, over the size limit,
+stalled, cut off, still arriving when the server stops) becomes one `refused` event, and
+running out of file descriptors one rate-limited `warning` event instead of asyncio's
+tracebacks."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import errno
 import json
 import logging
 from collections.abc import Callable
@@ -14,10 +21,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadStatusLine, InvalidURLError
 from multidict import CIMultiDict
 
+from hookcli.model import headers as hdrs
 from hookcli.model.capture import Capture
 from hookcli.store import Store
+
+#: what aiohttp's "out of system resource" accept errors carry
+_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: at most one descriptor-limit warning this often (seconds)
+LIMIT_WARNING_EVERY = 30.0
+#: on stop, requests still arriving get this long to finish, then as long again to unwind
+SHUTDOWN_GRACE = 0.5
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 @dataclass
@@ -34,7 +51,9 @@ class ServerOptions:
 
 @dataclass
 class Event:
-    """What the server tells its caller: `captured`, `refused` (413/408/400), `error`."""
+    """What the server tells its caller: `captured`, `refused` (413/408/400, or no answer
+    when the sender is gone), `error` (the store failed), `warning` (the server itself is
+    short of something, e.g. file descriptors)."""
 
     kind: str
     capture: Capture | None = None
@@ -47,13 +66,6 @@ class Event:
 
 Classifier = Callable[[Capture], None]
 Listener = Callable[[list[Event]], None]
-
-
-def _decode_header(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 class CatchServer:
@@ -73,6 +85,8 @@ class CatchServer:
         self._flush_scheduled = False
         self._runner: web.ServerRunner | None = None
         self._answer_headers: list[tuple[str, str]] | None = None
+        self._limit_warned_at: float | None = None
+        self._previous_loop_handler: Any = None
         self.url = ""
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -97,7 +111,9 @@ class CatchServer:
             access_log=None,
             logger=self._parser_errors(),
         )
-        self._runner = web.ServerRunner(server, handle_signals=False)
+        self._runner = web.ServerRunner(
+            server, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.options.host, self.options.port)
         try:
@@ -108,21 +124,45 @@ class CatchServer:
         host, port = self._runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}"
+        self._previous_loop_handler = loop.get_exception_handler()
+        loop.set_exception_handler(self._loop_error)
         return self.url
 
     def _parser_errors(self) -> logging.Logger:
         """aiohttp logs requests its parser refuses (a bad header, broken chunk framing, a
-        body cut short) with a traceback; route them to one `refused` event each instead."""
+        body cut short) with a traceback, and the first request of a connection only at
+        debug level when its method is unknown; route them all to one `refused` event each."""
         logger = logging.getLogger(f"hookcli.server.{id(self)}")
         logger.propagate = False
-        logger.setLevel(logging.WARNING)
+        logger.setLevel(logging.DEBUG)
         logger.handlers = [_RefusalHandler(self.on_events)]
         return logger
 
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """At the descriptor limit asyncio reports each failed accept() with a traceback
+        (and retries a second later by itself): one warning line every so often instead."""
+        exc = context.get("exception")
+        if isinstance(exc, OSError) and exc.errno in _RESOURCE_ERRNOS:
+            now = loop.time()
+            if self._limit_warned_at is None or now - self._limit_warned_at >= LIMIT_WARNING_EVERY:
+                self._limit_warned_at = now
+                self.on_events([Event("warning", detail=_limit_message(exc))])
+            return
+        if self._previous_loop_handler is not None:
+            self._previous_loop_handler(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
     async def stop(self) -> None:
+        """Stop accepting, give requests still arriving SHUTDOWN_GRACE to finish, then cut
+        them off (each reported as not recorded) and flush what is pending: about a second
+        at most, whatever the senders do."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            loop = asyncio.get_running_loop()
+            if loop.get_exception_handler() == self._loop_error:
+                loop.set_exception_handler(self._previous_loop_handler)
         self._flush()
 
     # -- request handling -------------------------------------------------------------------
@@ -133,28 +173,41 @@ class CatchServer:
         target = request.raw_path
         declared = request.content_length
         if declared is not None and declared > opts.max_body_size:
+            # with `Expect: 100-continue` this is the answer the client waits for
             return self._refuse(method, target, declared, 413, "body over --max-body-size")
+        content = request.content
         try:
-            if request.content.is_eof():  # the whole body came with the headers
+            if content.is_eof():  # the whole body came with the headers
                 body = await request.read()
             else:
+                if request.version >= (1, 1) and "Expect" in request.headers:
+                    await self._continue(request)
                 async with asyncio.timeout(opts.body_timeout):
                     body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return self._refuse(method, target, None, 413, "body over --max-body-size")
+            # only a chunked body gets here (a declared length is checked above): the size
+            # given is what had arrived when it went over
+            return self._refuse(
+                method, target, content.total_bytes, 413, "chunked body over --max-body-size"
+            )
         except TimeoutError:
             return self._refuse(method, target, None, 408, "sender stalled mid-body")
         except ConnectionError:
             return self._refuse(method, target, None, None, "sender disconnected mid-body")
+        except asyncio.CancelledError:  # the server is stopping: say so, then unwind
+            self._refuse(method, target, None, None, "listener stopped before the body arrived")
+            raise
         except Exception as e:  # a malformed body (bad chunk framing, ...): one line, no trace
             return self._refuse(method, target, None, 400, f"unreadable body ({e})")
         path, _, query = target.partition("?")
         version = request.version
+        headers, encoding = hdrs.decode_raw(request.raw_headers)
         capture = Capture(
             method=method,
             path=path,
             query=query,
-            headers=[(_decode_header(k), _decode_header(v)) for k, v in request.raw_headers],
+            headers=headers,
+            headers_encoding=encoding,
             body=body,
             http_version=f"{version.major}.{version.minor}",
             remote_addr=request.remote,
@@ -172,6 +225,15 @@ class CatchServer:
         if opts.delay:
             await asyncio.sleep(opts.delay)
         return self._answer(capture)
+
+    @staticmethod
+    async def _continue(request: web.BaseRequest) -> None:
+        """`Expect: 100-continue`: the client waits for this before sending the body (curl
+        a second, some clients forever). aiohttp's router answers it, its low-level server
+        does not. Other expectations are recorded as sent, not refused."""
+        if request.headers.get("Expect", "").strip().lower() == "100-continue":
+            await request.writer.write(_CONTINUE)
+            request.writer.output_size = 0  # the answer proper has not started yet
 
     def _answer(self, capture: Capture) -> web.Response:
         """The configured answer; its headers are worked out once (this runs per request)."""
@@ -231,20 +293,63 @@ class CatchServer:
 
 class _RefusalHandler(logging.Handler):
     def __init__(self, on_events: Listener):
-        super().__init__(logging.WARNING)
+        super().__init__(logging.DEBUG)
         self.on_events = on_events
 
     def emit(self, record: logging.LogRecord) -> None:
         exc = record.exc_info[1] if record.exc_info else None
+        if exc is None and record.levelno < logging.WARNING:
+            return  # aiohttp's debug chatter (only in asyncio debug mode), not a refusal
         # aiohttp's parser errors carry the offending raw line after the first line: keep
-        # only the reason ("Invalid header value char"), not request bytes
+        # only the reason ("Invalid header value char"), and the method and target when
+        # the line is the request line
         text = str(getattr(exc, "message", None) or exc or record.getMessage())
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         detail = lines[0].rstrip(":") if lines else type(exc).__name__
+        method, target = _request_line(exc, lines[1:])
         status = getattr(exc, "code", None)
         self.on_events(
-            [Event("refused", status=status if isinstance(status, int) else 400, detail=detail)]
+            [
+                Event(
+                    "refused",
+                    method=method,
+                    target=target,
+                    status=status if isinstance(status, int) else 400,
+                    detail=detail,
+                )
+            ]
         )
+
+
+def _request_line(exc: BaseException | None, rest: list[str]) -> tuple[str, str]:
+    """(method, target) from the raw request line aiohttp quotes in a request-line error
+    (`b'FOO /m HTTP/1.1'`), or ("", "") when the error is about something else."""
+    if not isinstance(exc, BadStatusLine | InvalidURLError) or not rest:
+        return "", ""
+    try:
+        raw = ast.literal_eval(rest[0])
+    except (ValueError, SyntaxError):
+        return "", ""
+    if not isinstance(raw, bytes):
+        return "", ""
+    parts = raw.split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):
+        return "", ""
+    return (
+        parts[0].decode("utf-8", errors="backslashreplace"),
+        parts[1].decode("utf-8", errors="backslashreplace"),
+    )
+
+
+def _limit_message(exc: OSError) -> str:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    what = "file descriptors" if exc.errno in (errno.EMFILE, errno.ENFILE) else "memory"
+    return (
+        f"out of {what} ({exc.strerror}; open-file limit {soft}): new connections wait "
+        "until others close"
+    )
 
 
 def _guess_type(body: bytes) -> str:
