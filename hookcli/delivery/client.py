@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from hookcli.delivery.prepare import Outgoing, end_to_end, origin
+from hookcli.model import headers as hdrs
 from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
 
 #: headers aiohttp would add on its own; a replay sends only the captured ones
@@ -126,7 +127,8 @@ async def send(
         ) as resp:
             data = await _read_excerpt(resp)
             latency = (time.perf_counter() - start) * 1000
-            resp_headers = _header_text(resp.raw_headers)
+            # as on the wire; latin-1 (1:1 with the bytes) if any is not UTF-8
+            resp_headers, _ = hdrs.decode_raw(resp.raw_headers)
             size = len(data) if len(data) <= EXCERPT_BYTES else resp.content_length
             error = None
             if 300 <= resp.status < 400 and "Location" in resp.headers:
@@ -192,14 +194,6 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
     if isinstance(e, aiohttp.ClientError | OSError):
         return f"{type(e).__name__} talking to {where}: {e}", True
     raise e
-
-
-def _header_text(raw: Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    """Response headers as on the wire; latin-1 (1:1 with the bytes) if any is not UTF-8."""
-    try:
-        return [(k.decode(), v.decode()) for k, v in raw]
-    except UnicodeDecodeError:
-        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
 
 
 def _reason(e: BaseException) -> str:

@@ -13,9 +13,8 @@ UTF8 = "utf-8"
 LATIN1 = "latin-1"
 
 
-def decode_raw(raw: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderList, str]:
+def decode_raw(raw: Sequence[tuple[bytes, bytes]]) -> tuple[HeaderList, str]:
     """Wire headers as (text headers, the encoding that gives the same bytes back)."""
-    raw = list(raw)
     try:
         return [(k.decode(UTF8), v.decode(UTF8)) for k, v in raw], UTF8
     except UnicodeDecodeError:
