@@ -99,7 +99,7 @@ def test_a_second_ctrl_c_exits_at_once(store: Path) -> None:
     time.sleep(0.05)  # the first one is waiting for the delayed answer to go out
     lst.proc.send_signal(signal.SIGINT)
     code = lst.proc.wait(10)
-    assert code == 128 + signal.SIGINT and time.monotonic() - start < 0.45
+    assert code == 128 + signal.SIGINT and time.monotonic() - start < 1
     assert [r["path"] for r in run_json(store, "ls")] == ["/slow"]
 
 
@@ -119,7 +119,7 @@ def test_expect_100_continue_is_answered_before_the_body(store: Path, listener: 
             )
             start = time.monotonic()
             assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
-            assert time.monotonic() - start < 0.5, "curl alone waits 1 s for it"
+            assert time.monotonic() - start < 0.9, "curl alone waits 1 s for it"
             s.sendall(body)
             assert _read_answer(s).startswith(b"HTTP/1.1 200 ")
         assert run(store, "show", "last", "--body").stdout == b"hello"
@@ -141,7 +141,7 @@ def test_expect_over_the_limit_gets_413_at_once(store: Path) -> None:
             )
             start = time.monotonic()
             answer = _read_answer(s)
-            assert time.monotonic() - start < 0.5
+            assert time.monotonic() - start < 0.9
         assert answer.startswith(b"HTTP/1.1 413 ") and b"100 Continue" not in answer
         ev = _refused(lst, 1)[0]
         assert (ev["target"], ev["size"], ev["status"]) == ("/huge", 5000, 413)
