@@ -7,9 +7,12 @@ jitter. Both are shared by `replay`, `listen --forward-to` and `fabricate`."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import random
+import socket
 import ssl
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -44,6 +47,10 @@ class _ExactHeadersRequest(aiohttp.ClientRequest):
         super().update_headers(None if exact is not None else headers)
         for key, value in exact or ():
             self.headers.add(key, value)
+
+
+#: new_session's INSECURE, for the standard-library sender of non-UTF-8 headers
+_INSECURE: weakref.WeakKeyDictionary[aiohttp.ClientSession, bool] = weakref.WeakKeyDictionary()
 
 
 def _needs_exact(headers: Sequence[tuple[str, str]]) -> bool:
@@ -91,13 +98,15 @@ def new_session(
     """A client session for deliveries: no cookies kept, no auto headers, TLS verified
     unless INSECURE."""
     connector = aiohttp.TCPConnector(limit=concurrency, ssl=not insecure)
-    return aiohttp.ClientSession(
+    session = aiohttp.ClientSession(
         connector=connector,
         request_class=_ExactHeadersRequest,
         cookie_jar=aiohttp.DummyCookieJar(),
         timeout=client_timeout(timeout),
         auto_decompress=False,
     )
+    _INSECURE[session] = insecure
+    return session
 
 
 async def send(
@@ -107,52 +116,119 @@ async def send(
     headers: Sequence[tuple[str, str]],
     body: bytes,
     timeout: float | None = None,
+    headers_encoding: str = hdrs.UTF8,
 ) -> Outcome:
-    """One request. TIMEOUT overrides the session's (0: no limit)."""
+    """One request. TIMEOUT overrides the session's (0: no limit). Headers whose bytes are
+    not UTF-8 (HEADERS_ENCODING latin-1, as a capture records them) go out through a
+    sender that writes them back byte for byte: aiohttp writes header text as UTF-8."""
     at = now_iso()
     start = time.perf_counter()
-    kwargs = {} if timeout is None else {"timeout": client_timeout(timeout)}
+    limit = session.timeout.total if timeout is None else timeout
     wire = end_to_end(headers)
-    exact = _needs_exact(wire)
-    token = _EXACT_HEADERS.set(wire if exact else None)
     try:
-        async with session.request(
-            method,
-            url,
-            headers=None if exact else wire,
-            data=body if body else None,
-            allow_redirects=False,
-            skip_auto_headers=_NO_AUTO,
-            **kwargs,  # type: ignore[arg-type]
-        ) as resp:
-            data = await _read_excerpt(resp)
-            latency = (time.perf_counter() - start) * 1000
-            # as on the wire; latin-1 (1:1 with the bytes) if any is not UTF-8
-            resp_headers, _ = hdrs.decode_raw(resp.raw_headers)
-            size = len(data) if len(data) <= EXCERPT_BYTES else resp.content_length
-            error = None
-            if 300 <= resp.status < 400 and "Location" in resp.headers:
-                error = f"redirected to {resp.headers['Location']} (not followed)"
-            attempt = Attempt(
-                at,
-                url,
-                resp.status,
-                round(latency, 2),
-                error,
-                data[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
-                response_headers=resp_headers,
-                response_size=size,
+        if headers_encoding != hdrs.UTF8:
+            insecure = _INSECURE.get(session, False)
+            status, raw, data, length = await asyncio.to_thread(
+                _send_bytes, method, url, hdrs.encode(wire, headers_encoding), body, limit, insecure
             )
-            retryable = resp.status >= 500 or resp.status == 429
-            wait = _retry_after(resp.headers.get("Retry-After")) if retryable else None
-            return Outcome(attempt, retryable, wait)
+            return _answered(at, start, url, status, raw, data, length)
+        exact = _needs_exact(wire)
+        token = _EXACT_HEADERS.set(wire if exact else None)
+        kwargs = {} if timeout is None else {"timeout": client_timeout(timeout)}
+        try:
+            async with session.request(
+                method,
+                url,
+                headers=None if exact else wire,
+                data=body if body else None,
+                allow_redirects=False,
+                skip_auto_headers=_NO_AUTO,
+                **kwargs,  # type: ignore[arg-type]
+            ) as resp:
+                data = await _read_excerpt(resp)
+                return _answered(
+                    at, start, url, resp.status, resp.raw_headers, data, resp.content_length
+                )
+        finally:
+            _EXACT_HEADERS.reset(token)
     except Exception as e:  # every failure becomes an Attempt with a sentence
-        limit = session.timeout.total if timeout is None else timeout
         error, retryable = describe_error(e, url, limit)
-    finally:
-        _EXACT_HEADERS.reset(token)
     latency = (time.perf_counter() - start) * 1000
     return Outcome(Attempt(at, url, None, round(latency, 2), error, ""), retryable)
+
+
+def _answered(
+    at: str,
+    start: float,
+    url: str,
+    status: int,
+    raw_headers: Sequence[tuple[bytes, bytes]],
+    data: bytes,
+    content_length: int | None,
+) -> Outcome:
+    """The Attempt for an answer: DATA is at most EXCERPT_BYTES + 1 bytes of its body."""
+    latency = (time.perf_counter() - start) * 1000
+    # as on the wire; latin-1 (1:1 with the bytes) if any is not UTF-8
+    resp_headers, _ = hdrs.decode_raw(raw_headers)
+    size = len(data) if len(data) <= EXCERPT_BYTES else content_length
+    error = None
+    location = hdrs.get(resp_headers, "Location") if 300 <= status < 400 else None
+    if location is not None:
+        error = f"redirected to {location} (not followed)"
+    attempt = Attempt(
+        at,
+        url,
+        status,
+        round(latency, 2),
+        error,
+        data[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
+        response_headers=resp_headers,
+        response_size=size,
+    )
+    retryable = status >= 500 or status == 429
+    wait = _retry_after(hdrs.get(resp_headers, "Retry-After")) if retryable else None
+    return Outcome(attempt, retryable, wait)
+
+
+def _send_bytes(
+    method: str,
+    url: str,
+    headers: Sequence[tuple[bytes, bytes]],
+    body: bytes,
+    timeout: float | None,
+    insecure: bool,
+) -> tuple[int, list[tuple[bytes, bytes]], bytes, int | None]:
+    """Blocking send with the standard library, which writes header bytes as given.
+    Returns (status, raw headers, up to EXCERPT_BYTES + 1 bytes of body, Content-Length)."""
+
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        ctx = ssl.create_default_context()
+        if insecure:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout or None, context=ctx
+        )
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout or None)
+    try:
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", parts.netloc)
+        for name, value in headers:
+            conn.putheader(name.decode("latin-1"), value)
+        if body or method.upper() in ("POST", "PUT", "PATCH"):
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body or None)
+        resp = conn.getresponse()
+        data = resp.read(EXCERPT_BYTES + 1)
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.getheaders()]
+        length = resp.getheader("Content-Length")
+        return resp.status, raw, data, int(length) if length and length.isdigit() else None
+    finally:
+        conn.close()
 
 
 async def _read_excerpt(resp: aiohttp.ClientResponse) -> bytes:
@@ -178,6 +254,8 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
         return f"no answer from {where} within {limit} (--timeout)", True
     if isinstance(e, aiohttp.ClientConnectorCertificateError):
         return f"TLS certificate of {host} not trusted: {e.certificate_error} (--insecure)", False
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return f"TLS certificate of {host} not trusted: {e.verify_message} (--insecure)", False
     if isinstance(e, aiohttp.ClientSSLError | ssl.SSLError):
         return f"TLS failure talking to {where}: {_reason(e)} (--insecure)", False
     if isinstance(e, aiohttp.ClientConnectorDNSError):
@@ -187,11 +265,15 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
         if isinstance(os_error, ConnectionRefusedError):
             return f"connection refused to {where}", True
         return f"cannot connect to {where}: {os_error.strerror or os_error}", True
-    if isinstance(e, aiohttp.ServerDisconnectedError):
+    if isinstance(e, socket.gaierror):
+        return f"cannot resolve host {host!r}", True
+    if isinstance(e, ConnectionRefusedError):
+        return f"connection refused to {where}", True
+    if isinstance(e, aiohttp.ServerDisconnectedError | http.client.RemoteDisconnected):
         return f"{where} closed the connection without answering", True
     if isinstance(e, aiohttp.InvalidURL):
         return f"invalid URL {url!r}", False
-    if isinstance(e, aiohttp.ClientError | OSError):
+    if isinstance(e, aiohttp.ClientError | OSError | http.client.HTTPException):
         return f"{type(e).__name__} talking to {where}: {e}", True
     raise e
 
@@ -228,7 +310,9 @@ async def deliver(
     (None when there is none)."""
     attempts: list[Attempt] = []
     for retry in range(policy.retries + 1):
-        outcome = await send(session, out.method, out.url, out.headers, out.body, timeout)
+        outcome = await send(
+            session, out.method, out.url, out.headers, out.body, timeout, out.headers_encoding
+        )
         attempt = outcome.attempt
         attempt.base = out.base
         attempt.retry = retry

@@ -40,6 +40,7 @@ class Outgoing:
     headers: list[tuple[str, str]]
     body: bytes
     base: str  # the --to/--forward-to value the URL was joined from
+    headers_encoding: str = hdr.UTF8  # latin-1: header text maps 1:1 to non-UTF-8 bytes
 
 
 def for_capture(
@@ -59,6 +60,7 @@ def for_capture(
         headers=headers,
         body=capture.body if body is None else body,
         base=base,
+        headers_encoding=capture.headers_encoding,
     )
 
 

@@ -579,3 +579,28 @@ def test_replay_while_listen_writes_the_same_store(lst: Listener, receiver: Rece
     assert sent == [200] * 150
     assert len(run_json(lst.store, "ls", "--limit", "100000")) == before + 150
     assert len(replays_of(lst, cid)) == 100
+
+
+def test_header_bytes_that_are_not_utf8_are_replayed_exactly(
+    lst: Listener, receiver: Receiver
+) -> None:
+    from tests.conftest import raw_exchange
+
+    raw = (
+        b"POST /hooks/latin HTTP/1.1\r\nHost: x\r\nX-V: h\xe9llo \xff\r\n"
+        b"x-v: second\r\nContent-Length: 2\r\n\r\nok"
+    )
+    answer = raw_exchange(lst.port, raw)
+    cid = str(json.loads(answer.partition(b"\r\n\r\n")[2])["id"])
+    assert run_json(lst.store, "show", cid)["headers_encoding"] == "latin-1"
+    code, _, err = replay(lst, cid, "--to", receiver.url, "-H", "X-Added: 1")
+    assert code == 0, err
+    seen = receiver.wait(1)[-1]
+    # the receiver decodes header bytes as latin-1: the same text means the same bytes
+    assert [(k, v) for k, v in seen.headers if k.lower() in ("x-v", "x-added")] == [
+        ("X-V", "h\xe9llo \xff"),
+        ("x-v", "second"),
+        ("X-Added", "1"),
+    ]
+    assert seen.body == b"ok"
+    assert replays_of(lst, cid)[-1]["status"] == 200
