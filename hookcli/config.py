@@ -9,6 +9,9 @@ TOML at ``$HOOKCLI_CONFIG`` or ``<user config dir>/hookcli/config.toml``::
     [templates]
     dirs = ["~/hooks/templates"]     # relative paths are relative to the config file
 
+    [providers.acme]                 # a provider described as data (docs/providers/profiles.md)
+    signature_header = "X-Acme-Signature"
+
     [hmac]
     header = "X-Signature"
     algorithm = "sha256"             # sha1 | sha256 | sha512
@@ -43,6 +46,8 @@ class Config:
     secrets: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     template_dirs: tuple[Path, ...] = ()
     hmac: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    #: ``[providers.NAME]`` tables as written; hookcli.signing.profile validates them
+    providers: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __repr__(self) -> str:  # never show secrets in a traceback or log
         names = ", ".join(sorted(self.secrets))
@@ -86,7 +91,14 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Config:
     base = path.parent
     template_dirs = tuple(base / Path(d).expanduser() for d in dirs)
     hmac_opts = dict(_table(doc, "hmac", path))
-    return Config(path, MappingProxyType(secrets), template_dirs, MappingProxyType(hmac_opts))
+    providers = dict(_table(doc, "providers", path))
+    return Config(
+        path,
+        MappingProxyType(secrets),
+        template_dirs,
+        MappingProxyType(hmac_opts),
+        MappingProxyType(providers),
+    )
 
 
 def load(path: Path | None = None) -> Config:
@@ -107,6 +119,12 @@ def load(path: Path | None = None) -> Config:
     return _parse(doc, path)
 
 
+def env_name(provider: str) -> str:
+    """``HOOKCLI_SECRET_<PROVIDER>``: upper case, with ``-`` (allowed in profile names, not
+    in shell variable names) as ``_``."""
+    return ENV_SECRET_PREFIX + provider.upper().replace("-", "_")
+
+
 def secret_for(
     provider: str, cli_value: str | None = None, config: Config | None = None
 ) -> str | None:
@@ -114,7 +132,7 @@ def secret_for(
     if cli_value:
         return cli_value
     name = _canonical(provider)
-    env = os.environ.get(ENV_SECRET_PREFIX + name.upper())
+    env = os.environ.get(env_name(name))
     if env:
         return env
     cfg = config if config is not None else load()
@@ -128,7 +146,7 @@ def secrets_for(names: Iterable[str], cli: Mapping[str, str] | None = None) -> d
     cfg: Config | None = None
     out: dict[str, str] = {}
     for name in names:
-        value = cli.get(name) or os.environ.get(ENV_SECRET_PREFIX + name.upper())
+        value = cli.get(name) or os.environ.get(env_name(name))
         if not value:
             cfg = cfg if cfg is not None else load()
             value = cfg.secrets.get(name)

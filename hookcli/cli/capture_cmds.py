@@ -87,7 +87,7 @@ def live_secrets(given: list[str]) -> dict[str, str]:
         except UsageError as e:
             raise UsageError(f"--secret {provider}=...: {e.message}", e.hint) from None
         cli[provider] = value
-    return config.secrets_for(registry.NAMES, cli)
+    return config.secrets_for(registry.names(), cli)
 
 
 def parse_header(text: str, flag: str) -> tuple[str, str]:

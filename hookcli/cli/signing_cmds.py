@@ -54,7 +54,7 @@ def resolve_secret(provider: str, given: str | None) -> str:
     if not secret:
         raise UsageError(
             f"no secret for {provider}",
-            f"pass --secret, or set HOOKCLI_SECRET_{provider.upper()} or [secrets] in config",
+            f"pass --secret, or set {config.env_name(provider)} or [secrets] in config",
         )
     return secret
 
@@ -86,7 +86,7 @@ def verify(
     moment = parse_now(now)
     name = registry.canonical(provider) if provider else None
     cap = open_store(store).get(capture_id)
-    name = name or registry.detect(cap.headers)
+    name = name or registry.detect(cap.headers, cap.body)
     if name is None:
         verdict = registry.verify(None, cap.headers, cap.body, "", moment)
     else:
@@ -186,6 +186,8 @@ def fabricate(
         template_dirs=cfg.template_dirs,
         hmac_options=cfg.hmac if name == "hmac" else None,
     )
+    if request.note:
+        sys.stderr.write(f"note: {request.note}\n")
     if print_only:
         from urllib.parse import urlsplit
 
@@ -232,6 +234,8 @@ def providers(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
                     "scheme": r.title,
                     "headers": list(r.headers),
                     "events": list(r.events),
+                    "docs": r.docs,
+                    "source": r.source,
                 }
                 for r in rows
             ]

@@ -124,7 +124,7 @@ class _Signer:
         name = (
             registry.canonical(opts.provider)
             if opts.provider
-            else capture.provider or registry.detect(capture.headers)
+            else capture.provider or registry.detect(capture.headers, capture.body)
         )
         flag = "--resign" if opts.resign else "--backdate" if opts.backdate else "--set"
         if name is None:
@@ -158,6 +158,7 @@ class _Signer:
             out.headers = [(k, v) for k, v in out.headers if k.lower() not in self.strip]
         if self.scheme is None:
             return False
+        out.body = self.scheme.prepare_body(out.body, self.secret, now)
         out.headers = self.scheme.resign(out.headers, out.body, self.secret, now, url=out.url)
         return True
 

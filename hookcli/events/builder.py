@@ -33,6 +33,9 @@ class FabricatedRequest:
     body: bytes
     provider: str
     event_type: str | None
+    #: what the user must configure on the receiving side, when not the secret itself
+    #: (Discord: the public key of the private seed that signed)
+    note: str | None = None
 
 
 def _is_form(content_type: str) -> bool:
@@ -129,20 +132,23 @@ def build(
     moment = int(time.time()) if now is None else now
     rendered = Placeholders(moment, event, key, template.source).render(template.data)
     content_type = str(rendered.get("content_type", "application/json"))
-    body = _body(rendered["body"], content_type, data, sets)
+    headers: HeaderList = [(str(k), str(v)) for k, v in rendered["headers"]]
+    if catalog.is_generic(template):
+        headers, rendered["body"] = scheme.with_event(headers, rendered["body"], event)
+    body = scheme.prepare_body(_body(rendered["body"], content_type, data, sets), secret, moment)
 
     target = url or DEFAULT_BASE_URL + str(rendered.get("path", "/"))
     if key == "twilio" and not _is_form(content_type):
         target = twilio.url_for_body(target, body)
 
-    headers: HeaderList = [(str(k), str(v)) for k, v in rendered["headers"]]
     if not hdr.has(headers, "Content-Type"):
         headers.insert(0, ("Content-Type", content_type))
-    headers += scheme.sign(body, secret, moment, url=target)
+    headers = hdr.replace(headers, scheme.sign(body, secret, moment, url=target))
     headers = hdr.replace(headers, extra_headers)
     method = str(rendered.get("method", "POST")).upper()
     kind = registry.event_type(key, headers, body) or event
-    return FabricatedRequest(method, target, headers, body, key, kind)
+    note = scheme.signing_note(secret)
+    return FabricatedRequest(method, target, headers, body, key, kind, note)
 
 
 def list_events(provider: str, template_dirs: Sequence[Path] = ()) -> list[str]:

@@ -20,8 +20,11 @@ from hookcli.signing import registry
 
 SUFFIX = ".json"
 GENERIC = "_generic"
-#: providers for which any event name is valid (unknown names use ``_generic.json``)
+#: providers for which any event name is valid (unknown names use ``_generic.json``);
+#: user profiles are open too
 OPEN_PROVIDERS = frozenset({"standard"})
+#: the built-in folder a user profile falls back to: a ``generic`` event and ``_generic``
+PROFILE_FOLDER = "_profile"
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,22 @@ def _builtin_root() -> Traversable:
     return resources.files("hookcli.events") / "templates"
 
 
-def _roots(template_dirs: Iterable[Path]) -> list[Traversable | Path]:
-    return [*(Path(d).expanduser() for d in template_dirs), _builtin_root()]
+def _folders(provider: str, template_dirs: Iterable[Path]) -> list[Traversable | Path]:
+    """Where PROVIDER's templates are, first match winning: the user's folders, the
+    built-in one, and for a user profile the generic profile folder."""
+    builtin = _builtin_root()
+    out: list[Traversable | Path] = [Path(d).expanduser() / provider for d in template_dirs]
+    out.append(builtin / provider)
+    if provider in registry.user_profiles():
+        out.append(builtin / PROFILE_FOLDER)
+    return out
 
 
-def _files(root: Traversable | Path, provider: str) -> dict[str, Traversable | Path]:
-    folder = root / provider
+def _is_open(provider: str) -> bool:
+    return provider in OPEN_PROVIDERS or provider in registry.user_profiles()
+
+
+def _files(folder: Traversable | Path) -> dict[str, Traversable | Path]:
     if not folder.is_dir():
         return {}
     return {
@@ -63,8 +76,8 @@ def list_events(provider: str, template_dirs: Sequence[Path] = ()) -> list[str]:
     """Event names PROVIDER can fabricate, built-in and user ones, sorted."""
     key = registry.canonical(provider)
     names: set[str] = set()
-    for root in _roots(template_dirs):
-        names.update(e for e in _files(root, key) if not e.startswith("_"))
+    for folder in _folders(key, template_dirs):
+        names.update(e for e in _files(folder) if not e.startswith("_"))
     return sorted(names)
 
 
@@ -73,7 +86,8 @@ def default_event(provider: str, template_dirs: Sequence[Path] = ()) -> str:
     events = list_events(provider, template_dirs)
     if not events:
         raise UsageError(f"no event templates for provider {provider!r}")
-    return _DEFAULTS.get(registry.canonical(provider), events[0])
+    default = _DEFAULTS.get(registry.canonical(provider))
+    return default if default in events else events[0]
 
 
 _DEFAULTS = {
@@ -84,7 +98,15 @@ _DEFAULTS = {
     "twilio": "message_status",
     "standard": "user.created",
     "hmac": "generic",
+    "discord": "ping",
 }
+
+
+def is_generic(template: Template) -> bool:
+    """True for a template made for any event (``_generic.json``, a profile's ``generic``),
+    which says nothing of where the provider puts the event name."""
+    name = Path(template.source).stem
+    return name == GENERIC or PROFILE_FOLDER in Path(template.source).parts
 
 
 def _parse(path: Traversable | Path, provider: str, event: str) -> Template:
@@ -113,14 +135,15 @@ def _parse(path: Traversable | Path, provider: str, event: str) -> Template:
 def load(provider: str, event: str, template_dirs: Sequence[Path] = ()) -> Template:
     """The template for EVENT of PROVIDER; UsageError listing the events when unknown."""
     key = registry.canonical(provider)
-    roots = _roots(template_dirs)
-    for root in roots:
-        found = _files(root, key).get(event)
+    folders = _folders(key, template_dirs)
+    for folder in folders:
+        found = _files(folder).get(event)
         if found is not None and not event.startswith("_"):
             return _parse(found, key, event)
-    if key in OPEN_PROVIDERS:
-        for root in roots:
-            generic = _files(root, key).get(GENERIC)
+    if _is_open(key):
+        for folder in folders:
+            files = _files(folder)
+            generic = files.get(GENERIC) or files.get("generic")
             if generic is not None:
                 return _parse(generic, key, event)
     events = ", ".join(list_events(key, template_dirs)) or "none"

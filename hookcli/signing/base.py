@@ -13,7 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
@@ -145,17 +145,49 @@ def no_match(message: str, body: bytes, matches: Callable[[bytes], bool]) -> Ver
     return Verdict.fail("no_match", message, hint)
 
 
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """BODY parsed as a JSON object, else None (events and in-body signatures live there)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def field(doc: Any, path: str) -> Any:
+    """The value at a dotted PATH of DOC (``data.event``), or None."""
+    for part in path.split("."):
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+def text_field(doc: Any, path: str) -> str | None:
+    """A non-empty string (or a number, as text) at PATH, else None."""
+    value = field(doc, path)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    return value if isinstance(value, str) and value else None
+
+
 class Scheme(ABC):
     """One provider's signature scheme."""
 
     name: str
     title: str
+    #: the provider's own documentation of its signature scheme
+    docs: str = ""
     #: signature header names, as shown in the providers table
     headers: tuple[str, ...]
     #: header names whose presence identifies the provider (lower-case)
     detect_headers: tuple[str, ...] = ()
     default_tolerance: int | None = None
     needs_url: bool = False
+    #: the body path of the event type, for schemes that do not override event_type()
+    event_field: str = "type"
     #: lower-case names of unsigned headers that identify one delivery (GitHub's
     #: X-GitHub-Delivery): a re-signed delivery is a new delivery, so they get a fresh UUID
     delivery_id_headers: tuple[str, ...] = ()
@@ -202,9 +234,34 @@ class Scheme(ABC):
     ) -> Verdict:
         """verify() for a secret that passed secret_problem()."""
 
+    def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:
+        """The provider's event name for a request (``ls --event``), or None."""
+        return text_field(json_object(body), self.event_field)
+
+    def prepare_body(self, body: bytes, secret: str, now: int) -> bytes:
+        """BODY as the provider would send it at NOW. Schemes whose timestamp or signature
+        travels inside the body (Linear, Mailgun) refresh it there; the others sign headers
+        only and return BODY unchanged. Fabricate and re-signing call it before sign()."""
+        return body
+
+    def with_event(self, headers: HeaderList, doc: Any, event: str) -> tuple[HeaderList, Any]:
+        """HEADERS and body DOC of a generic template, saying EVENT where this provider
+        puts its event name (profiles know where; the others' templates already do)."""
+        return headers, doc
+
+    def signing_note(self, secret: str) -> str | None:
+        """What a user must configure on the receiving side after signing with SECRET, when
+        that is not SECRET itself (Discord: the public key of a private seed)."""
+        return None
+
     def detect(self, headers: Sequence[tuple[str, str]]) -> bool:
         """True when the header NAMES say this provider sent the request."""
         return not hdr.names(headers).isdisjoint(self.detect_headers)
+
+    def detect_body(self, body: bytes) -> bool:
+        """True when BODY says this provider sent it, for the rare provider that sends no
+        header of its own (Mailgun); asked only when no header detected a provider."""
+        return False
 
     def signature_header_names(self) -> list[str]:
         """Every header this scheme sets or reads as a signature (for redaction and resign)."""

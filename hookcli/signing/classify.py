@@ -21,7 +21,7 @@ def request_url(capture: Capture, scheme: str = "http") -> str:
 
 
 def classify(capture: Capture, secrets: Mapping[str, str] | None = None) -> None:
-    provider = registry.detect(capture.headers)
+    provider = registry.detect(capture.headers, capture.body)
     capture.provider = provider
     capture.event_type = registry.event_type(provider, capture.headers, capture.body)
     secret = (secrets or {}).get(provider) if provider else None

@@ -67,6 +67,9 @@ def _signature(key: bytes, msg_id: str, ts: str, body: bytes) -> bytes:
 class StandardScheme(Scheme):
     name = "standard"
     title = "Standard Webhooks / Svix (v1,<base64 HMAC-SHA256>, key = base64 after whsec_)"
+    docs = (
+        "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md"
+    )
     headers = ("webhook-id", "webhook-timestamp", "webhook-signature")
     detect_headers = ("webhook-signature", "svix-signature")
     default_tolerance = 300

@@ -87,10 +87,18 @@ def _is_form(headers: Sequence[tuple[str, str]]) -> bool:
 class TwilioScheme(Scheme):
     name = "twilio"
     title = "Twilio (base64 HMAC-SHA1 over full URL + sorted form params)"
+    docs = "https://www.twilio.com/docs/usage/webhooks/webhooks-security"
     headers = (HEADER,)
     detect_headers = ("x-twilio-signature",)
     delivery_id_headers = ("i-twilio-idempotency-token",)
     needs_url = True
+
+    def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:
+        """The status of a status callback (form fields), else None."""
+        form = dict(_params(body))
+        return next(
+            (form[k] for k in ("MessageStatus", "CallStatus", "SmsStatus") if form.get(k)), None
+        )
 
     def sign(
         self,

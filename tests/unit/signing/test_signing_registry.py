@@ -12,7 +12,11 @@ from hookcli.signing.hmac_generic import HmacScheme
 
 
 def test_names_and_alias() -> None:
-    assert registry.NAMES == ("stripe", "github", "shopify", "slack", "twilio", "standard", "hmac")
+    first = ("stripe", "github", "shopify", "slack", "twilio", "standard", "hmac")
+    assert registry.NAMES[:7] == first
+    assert list(registry.NAMES[7:]) == sorted(registry.NAMES[7:])
+    new = {"square", "paddle", "linear", "zoom", "mailgun", "discord"}
+    assert new <= set(registry.NAMES) and len(registry.NAMES) >= 23
     assert registry.canonical("svix") == "standard"
     assert registry.canonical(" Stripe ") == "stripe"
     assert registry.get("svix").name == "standard"
@@ -29,14 +33,25 @@ def test_unknown_name_lists_known_ones() -> None:
     ("headers", "expected"),
     [
         ([("STRIPE-SIGNATURE", "t=1,v1=a")], "stripe"),
-        ([("x-hub-signature-256", "sha256=a")], "github"),
+        ([("x-hub-signature-256", "sha256=a"), ("X-GitHub-Event", "push")], "github"),
         ([("X-GitHub-Event", "ping")], "github"),
+        ([("X-Hub-Signature", "sha1=a"), ("x-github-delivery", "1")], "github"),
         ([("X-Shopify-Hmac-SHA256", "a")], "shopify"),
         ([("shopify-hmac-sha256", "a")], "shopify"),
         ([("x-slack-signature", "v0=a")], "slack"),
         ([("x-twilio-signature", "a")], "twilio"),
         ([("Webhook-Signature", "v1,a")], "standard"),
         ([("svix-signature", "v1,a")], "standard"),
+        ([("x-square-hmacsha256-signature", "a")], "square"),
+        ([("Paddle-Signature", "ts=1;h1=a")], "paddle"),
+        ([("Linear-Signature", "a")], "linear"),
+        ([("x-zm-signature", "v0=a"), ("x-zm-request-timestamp", "1")], "zoom"),
+        ([("X-Signature-Ed25519", "a"), ("X-Signature-Timestamp", "1")], "discord"),
+        ([("X-Razorpay-Signature", "a")], "razorpay"),
+        ([("X-Signature", "a"), ("X-Event-Name", "order_created")], "lemonsqueezy"),
+        ([("X-Hub-Signature", "sha256=a"), ("X-Event-Key", "repo:push")], "bitbucket"),
+        ([("Sentry-Hook-Resource", "issue"), ("Sentry-Hook-Signature", "a")], "sentry"),
+        ([("X-WC-Webhook-Topic", "order.created")], "woocommerce"),
         ([("X-Signature", "abc")], None),
         ([("Content-Type", "application/json")], None),
         ([], None),
@@ -52,24 +67,52 @@ def test_detect_looks_at_names_not_values() -> None:
     assert registry.detect([("X-Note", "Stripe-Signature")]) is None
 
 
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        # GitHub always sends X-GitHub-Event: a signature header alone is Meta's or Intercom's
+        (["X-Hub-Signature-256"], "meta"),
+        (["X-Hub-Signature-256", "X-Hub-Signature"], "meta"),
+        (["X-Hub-Signature"], "intercom"),
+        (["X-Hub-Signature-256", "X-Hub-Signature", "X-GitHub-Event"], "github"),
+        (["X-Hub-Signature-256", "X-GitHub-Delivery"], "github"),
+        (["X-Hub-Signature", "X-Event-Key", "X-Hook-UUID"], "bitbucket"),
+    ],
+)
+def test_shared_signature_headers_are_told_apart_by_the_others(
+    names: list[str], expected: str
+) -> None:
+    assert registry.detect([(n, "x") for n in names]) == expected
+
+
+def test_mailgun_is_detected_from_its_body_when_no_header_tells() -> None:
+    body = j({"signature": {"token": "t"}, "event-data": {"event": "delivered"}})
+    assert registry.detect([("Content-Type", "application/json")], body) == "mailgun"
+    assert registry.detect([], j({"signature": "x", "event-data": {}})) is None
+    assert registry.detect([], b'{"event-data": 1, "signature": ') is None
+    assert registry.detect([("Stripe-Signature", "t=1")], body) == "stripe"
+
+
 @pytest.mark.parametrize("provider", registry.NAMES)
 def test_scheme_attributes(provider: str) -> None:
     scheme = registry.get(provider)
-    assert scheme.name == provider and scheme.title and scheme.headers
+    assert scheme.name == provider and scheme.title
+    assert scheme.headers or provider == "mailgun"  # Mailgun signs inside the body
     assert set(scheme.headers) <= set(scheme.signature_header_names())
-    assert scheme.needs_url is (provider == "twilio")
+    assert scheme.needs_url is (provider in ("twilio", "square", "trello"))
+    assert scheme.docs.startswith("https://") or provider == "hmac"
 
 
 def test_default_tolerances() -> None:
     tolerances = {n: registry.get(n).default_tolerance for n in registry.NAMES}
-    assert tolerances == {
+    timed = {n: t for n, t in tolerances.items() if t is not None}
+    assert timed == {
         "stripe": 300,
-        "github": None,
-        "shopify": None,
         "slack": 300,
-        "twilio": None,
         "standard": 300,
-        "hmac": None,
+        "paddle": 5,
+        "linear": 60,
+        "zoom": 300,
     }
 
 
@@ -108,6 +151,17 @@ def j(doc: object) -> bytes:
         ("twilio", [], b"MessageSid=SM1&MessageStatus=delivered", "delivered"),
         ("twilio", [], b"CallSid=CA1&CallStatus=completed", "completed"),
         ("twilio", [], b"Body=hi", None),
+        ("paddle", [], j({"event_type": "transaction.completed"}), "transaction.completed"),
+        ("linear", [], j({"type": "Issue", "action": "create"}), "Issue.create"),
+        ("mailgun", [], j({"event-data": {"event": "delivered"}}), "delivered"),
+        ("discord", [], j({"type": 1}), "ping"),
+        ("discord", [], j({"type": "1"}), None),
+        ("zoom", [], j({"event": "meeting.started"}), "meeting.started"),
+        ("sentry", [("Sentry-Hook-Resource", "issue")], j({"action": "created"}), "issue.created"),
+        ("bitbucket", [("X-Event-Key", "repo:push")], b"{}", "repo:push"),
+        ("meta", [], j({"object": "page"}), "page"),
+        ("trello", [], j({"action": {"type": "updateCard"}}), "updateCard"),
+        ("dropbox", [], j({"list_folder": {}}), None),
         ("stripe", [], b"not json", None),
         ("stripe", [], j([1, 2]), None),
         (None, [], j({"type": "x"}), None),
@@ -137,3 +191,5 @@ def test_describe_lists_every_provider_with_events() -> None:
     assert "orders/create" in rows["shopify"].events
     assert rows["stripe"].headers == ("Stripe-Signature",)
     assert all(r.title and r.events for r in rows.values())
+    assert all(r.source == "built-in" for r in rows.values())
+    assert rows["github"].docs.startswith("https://docs.github.com/")

@@ -1,0 +1,120 @@
+"""The providers' own verifiers from PyPI, behind one call: does the provider's library
+accept this request? None where the provider publishes no Python verifier.
+
+Test-only dependencies (pyproject's ``test`` extra): stripe, standardwebhooks, slack_sdk,
+twilio, squareup, paddle-python-sdk, razorpay, discord-interactions (PyNaCl, so Discord is
+checked by another Ed25519 implementation than the ``cryptography`` package we sign with).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import parse_qsl
+
+#: providers whose official library is exercised here
+LIBRARIES = {
+    "stripe": "stripe",
+    "standard": "standardwebhooks",
+    "slack": "slack_sdk",
+    "twilio": "twilio",
+    "square": "squareup",
+    "paddle": "paddle-python-sdk",
+    "razorpay": "razorpay",
+    "discord": "discord-interactions",
+}
+
+
+def accepts(
+    provider: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    secret: str,
+    url: str | None = None,
+) -> bool | None:
+    """SECRET is what the receiver holds (Discord: the application's public key, hex)."""
+    h = {k.lower(): v for k, v in headers}
+    if provider == "stripe":
+        import stripe
+
+        try:
+            stripe.WebhookSignature.verify_header(
+                body.decode(), h.get("stripe-signature", ""), secret, 300
+            )
+        except stripe.SignatureVerificationError:
+            return False
+        return True
+    if provider == "standard":
+        import standardwebhooks
+
+        low = {k.replace("svix-", "webhook-"): v for k, v in h.items()}
+        try:
+            standardwebhooks.Webhook(secret).verify(body, low)
+        except standardwebhooks.WebhookVerificationError:
+            return False
+        return True
+    if provider == "slack":
+        from slack_sdk.signature import SignatureVerifier
+
+        return SignatureVerifier(secret).is_valid(
+            body, h.get("x-slack-request-timestamp"), h.get("x-slack-signature")
+        )
+    if provider == "twilio":
+        from twilio.request_validator import RequestValidator
+
+        if "bodySHA256=" in (url or ""):
+            params: object = body.decode()
+        else:
+            params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        return bool(RequestValidator(secret).validate(url, params, h.get("x-twilio-signature", "")))
+    if provider == "square":
+        from square.utils.webhooks_helper import verify_signature
+
+        return verify_signature(
+            request_body=body.decode(),
+            signature_header=h.get("x-square-hmacsha256-signature", ""),
+            signature_key=secret,
+            notification_url=url or "",
+        )
+    if provider == "paddle":
+        return _paddle(h, body, secret)
+    if provider == "razorpay":
+        import razorpay
+        from razorpay.errors import SignatureVerificationError
+
+        try:
+            razorpay.Utility().verify_webhook_signature(
+                body.decode(), h.get("x-razorpay-signature", ""), secret
+            )
+        except SignatureVerificationError:
+            return False
+        return True
+    if provider == "discord":
+        import contextlib
+        import io
+
+        from discord_interactions import verify_key
+
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints the exception it swallows
+            return bool(
+                verify_key(
+                    body,
+                    h.get("x-signature-ed25519", ""),
+                    h.get("x-signature-timestamp", ""),
+                    secret,
+                )
+            )
+    return None
+
+
+def _paddle(h: dict[str, str], body: bytes, secret: str) -> bool:
+    from paddle_billing.Notifications import Secret, Verifier
+
+    class Request:
+        def __init__(self) -> None:
+            self.body = body
+            self.headers = {"Paddle-Signature": h.get("paddle-signature")}
+
+    try:
+        return bool(Verifier().verify(Request(), Secret(secret)))  # type: ignore[arg-type]
+    except (ConnectionRefusedError, ValueError):
+        return False
