@@ -64,7 +64,7 @@ def accepts(
         if "bodySHA256=" in (url or ""):
             params: object = body.decode()
         else:
-            params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            params = _Form(parse_qsl(body.decode(), keep_blank_values=True))
         return bool(RequestValidator(secret).validate(url, params, h.get("x-twilio-signature", "")))
     if provider == "square":
         from square.utils.webhooks_helper import verify_signature
@@ -104,6 +104,18 @@ def accepts(
                 )
             )
     return None
+
+
+class _Form(dict[str, str]):
+    """Form fields with every value of a repeated name (RequestValidator asks getlist(),
+    as it does of Django's QueryDict)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+    def getlist(self, name: str) -> list[str]:
+        return [v for k, v in self.pairs if k == name]
 
 
 def _paddle(h: dict[str, str], body: bytes, secret: str) -> bool:

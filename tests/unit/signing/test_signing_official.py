@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
+from typing import Any
 from urllib.parse import parse_qsl
 
+import pytest
 import standardwebhooks
 import stripe
 from slack_sdk.signature import SignatureVerifier
@@ -14,10 +17,14 @@ from twilio.request_validator import RequestValidator
 
 from hookcli.model import headers as hdr
 from hookcli.signing import registry, twilio
+from hookcli.signing.discord import public_key_hex
+from tests import official
+from tests.unit.signing.test_signing_vectors import VECTORS, _headers, _provider, receiver_secret
 
 BODY = b'{"id":"evt_1","object":"event","type":"invoice.paid","data":{"object":{"n":"Zo\xc3\xab"}}}'
 STRIPE_SECRET = "whsec_hookcliStripeTestSecret012345678"
 STD_SECRET = "whsec_" + base64.b64encode(b"hookcli-test-key-0123456789abcdef").decode()
+SEED = hashlib.sha256(b"hookcli-official-discord-seed").hexdigest()
 
 
 def test_stripe_verify_header_accepts_our_signature() -> None:
@@ -108,3 +115,40 @@ def test_standard_library_signature_verifies_with_ours() -> None:
     ]
     assert registry.get("standard").verify(headers, BODY, STD_SECRET, now).ok
     assert json.loads(BODY)["type"] == "invoice.paid"
+
+
+# --- every vector the providers' own libraries can judge ---------------------------------
+
+# Libraries that judge a vector without reading the clock (Paddle's with TEST_MODE=1, its
+# documented switch for that), so the vectors' fixed timestamps do not get in the way.
+CLOCKLESS = {"square", "razorpay", "discord", "twilio", "paddle"}
+JUDGED = [
+    v for v in VECTORS if _provider(v) in CLOCKLESS and not str(v["reason"]).startswith("timestamp")
+]
+
+
+@pytest.mark.parametrize("v", JUDGED, ids=[v["name"] for v in JUDGED])
+def test_official_library_agrees_with_vector(v: dict[str, Any], monkeypatch: Any) -> None:
+    monkeypatch.setenv("TEST_MODE", "1")
+    body = v["body"].encode("utf-8")
+    verdict = official.accepts(_provider(v), _headers(v), body, receiver_secret(v), v["url"])
+    assert verdict is v["valid"]
+
+
+@pytest.mark.parametrize("provider", sorted(official.LIBRARIES))
+def test_official_library_accepts_our_fresh_signature(provider: str) -> None:
+    now = int(time.time())
+    secret = {"stripe": STRIPE_SECRET, "standard": STD_SECRET, "discord": SEED}.get(
+        provider, f"{provider}-secret"
+    )
+    url = "https://example.ngrok.app/hooks/x?y=1"
+    scheme = registry.get(provider)
+    body = scheme.prepare_body(BODY, secret, now)
+    headers = scheme.sign(body, secret, now, url=url)
+    if provider == "twilio":
+        headers.append(("Content-Type", "application/json"))
+        url = twilio.url_for_body(url, body)
+        headers = scheme.sign(body, secret, now, url=url)
+    receiver = public_key_hex(SEED) if provider == "discord" else secret
+    assert official.accepts(provider, headers, body, receiver, url) is True
+    assert official.accepts(provider, headers, body + b" ", receiver, url) is False

@@ -12,9 +12,12 @@ import pytest
 from hookcli.signing import mailgun, registry
 from hookcli.signing.base import Verdict
 
-# A copy of the project's shared signature-vectors.json (69 vectors).
-VECTORS_PATH = Path(__file__).with_name("signature-vectors.json")
-VECTORS: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+# A copy of the project's shared signature-vectors.json (69 vectors), and ours for the
+# providers described as profiles and the new schemes' missing invalid cases.
+HERE = Path(__file__).parent
+SHARED: list[dict[str, Any]] = json.loads((HERE / "signature-vectors.json").read_text("utf-8"))
+PROFILE: list[dict[str, Any]] = json.loads((HERE / "profile-vectors.json").read_text("utf-8"))
+VECTORS = SHARED + PROFILE
 
 PROVIDER_NAMES = {"standard-webhooks": "standard", "svix": "standard"}
 # The vectors' reason names -> our Verdict.reason kinds.
@@ -54,8 +57,14 @@ def _verify(v: dict[str, Any]) -> Verdict:
 
 
 def test_vectors_are_present_and_all_providers_shipped() -> None:
-    assert len(VECTORS) == 69
+    assert len(SHARED) == 69
     assert {_provider(v) for v in VECTORS} <= set(registry.NAMES)
+
+
+@pytest.mark.parametrize("provider", [n for n in registry.NAMES if n != "hmac"])
+def test_every_built_in_provider_has_a_valid_and_an_invalid_vector(provider: str) -> None:
+    verdicts = {v["valid"] for v in VECTORS if _provider(v) == provider}
+    assert verdicts == {True, False}
     assert {v["reason"] for v in VECTORS if v["reason"]} - set(REASONS) == set()
 
 
