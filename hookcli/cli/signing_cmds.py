@@ -73,7 +73,9 @@ def verify(
     ] = None,
     url: Annotated[
         str | None,
-        typer.Option(help="URL the sender signed (Twilio) [default: from the Host header]."),
+        typer.Option(
+            help="URL the sender signed (Twilio, Square, Trello) [default: from the Host header]."
+        ),
     ] = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
@@ -126,7 +128,7 @@ def verify(
 
 def fabricate(
     provider: Annotated[
-        str, typer.Argument(help="stripe, github, shopify, slack, twilio, standard, hmac.")
+        str, typer.Argument(help="A provider name (`hookcli providers` lists them).")
     ],
     event: Annotated[
         str | None, typer.Argument(help="Event name [default: the provider's first].")
