@@ -41,9 +41,16 @@ def _root(
 
 
 def _register() -> None:
-    from hookcli.cli import capture_cmds, inspect_cmds, manage_cmds, replay_cmds, signing_cmds
+    from hookcli.cli import (
+        capture_cmds,
+        inspect_cmds,
+        manage_cmds,
+        replay_cmds,
+        signing_cmds,
+        view_cmds,
+    )
 
-    for module in (capture_cmds, inspect_cmds, replay_cmds, manage_cmds, signing_cmds):
+    for module in (capture_cmds, inspect_cmds, view_cmds, replay_cmds, manage_cmds, signing_cmds):
         module.register(app)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
+import zlib
 from typing import Literal
 
 BodyKind = Literal["empty", "json", "form", "text", "binary"]
@@ -49,3 +51,18 @@ def kind(body: bytes, content_type: str | None) -> BodyKind:
     if "\x00" in sample or controls * 10 > len(sample) * 3:
         return "binary"
     return "text"
+
+
+def content_decoded(body: bytes, content_encoding: str | None) -> tuple[bytes, str | None]:
+    """The body with a gzip or deflate Content-Encoding undone, for viewing and comparing
+    only (the record keeps the wire bytes). Returns the bytes and a note naming what was
+    undone, or None when nothing was."""
+    enc = (content_encoding or "").strip().lower()
+    try:
+        if enc in ("gzip", "x-gzip"):
+            return gzip.decompress(body), "gzip"
+        if enc == "deflate":
+            return zlib.decompress(body), "deflate"
+    except (OSError, zlib.error, EOFError):
+        return body, f"{enc} (could not be decoded)"
+    return body, None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import parse_qsl
@@ -59,22 +57,8 @@ def render_capture(c: Capture) -> Iterator[RenderableType]:
             yield _attempts(attempts)
 
 
-def _decoded(c: Capture) -> tuple[bytes, str | None]:
-    """The body with any Content-Encoding undone, for viewing only (the record keeps the
-    wire bytes). Returns the bytes and a note naming what was undone."""
-    enc = (hdrs.get(c.headers, "content-encoding") or "").strip().lower()
-    try:
-        if enc in ("gzip", "x-gzip"):
-            return gzip.decompress(c.body), "gzip"
-        if enc == "deflate":
-            return zlib.decompress(c.body), "deflate"
-    except (OSError, zlib.error, EOFError):
-        return c.body, f"{enc} (could not be decoded)"
-    return c.body, None
-
-
 def _body(c: Capture) -> Iterator[RenderableType]:
-    data, decoded_from = _decoded(c)
+    data, decoded_from = bodycodec.content_decoded(c.body, hdrs.get(c.headers, "content-encoding"))
     ctype = hdrs.get(c.headers, "content-type")
     kind = bodycodec.kind(data, ctype)
     title = Text("Body", style="bold underline")
