@@ -1,6 +1,6 @@
 """The durable capture store (see log.py for the file format)."""
 
 from hookcli.store.log import StoreCorrupt, StoreUnavailable
-from hookcli.store.store import NotFound, Store, parse_id
+from hookcli.store.store import IndexMark, NotFound, Store, parse_id
 
-__all__ = ["NotFound", "Store", "StoreCorrupt", "StoreUnavailable", "parse_id"]
+__all__ = ["IndexMark", "NotFound", "Store", "StoreCorrupt", "StoreUnavailable", "parse_id"]

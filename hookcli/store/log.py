@@ -353,6 +353,12 @@ class LogFiles:
     def next_id(self) -> int:
         return self._cur.next_id
 
+    @property
+    def generation(self) -> tuple[int, int]:
+        """The files' identity as synced: a compaction or clear replaces them, after which
+        an index offset read before means nothing."""
+        return self._cur.ino
+
     # -- reading --------------------------------------------------------------------------
 
     def view(self) -> tuple[int, int]:

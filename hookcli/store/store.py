@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,15 @@ from hookcli.store.log import LogFiles, access
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
 RecordFilter = Callable[[dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class IndexMark:
+    """How far a follower has read the index: which files (by inode) and up to which
+    byte."""
+
+    files: tuple[int, int]
+    offset: int
 
 
 class NotFound(HookcliError):
@@ -239,6 +249,33 @@ class Store:
             if not any(lo <= cid <= hi for cid in present):
                 raise self._not_found(f"in {lo}-{hi}")
         return sorted(out | present)
+
+    # -- following the store (the TUI) -----------------------------------------------------
+
+    def summaries_marked(self) -> tuple[IndexMark, Iterator[Summary]]:
+        """All live summaries, newest first, and the mark they were read up to: a follower
+        continues from it with `changes_since`, reading only what was appended after."""
+        files = self._files
+        _, end = files.snapshot()
+        mark = IndexMark(files.generation, end)
+        return mark, (entry["s"] for entry in self._live_puts(files, end))
+
+    def changes_since(self, mark: IndexMark) -> tuple[IndexMark, list[dict[str, Any]]] | None:
+        """Index entries appended after MARK, oldest first (`put` with its summary in "s",
+        `del` with "ids", `attempt` with "id"), and the mark after them. None when the
+        files were replaced since (compaction, clear): read the summaries again."""
+        files = self._files
+        _, end = files.snapshot()
+        if files.generation != mark.files:
+            return None
+        entries: list[dict[str, Any]] = []
+        offset = mark.offset
+        for after, entry in files.index_forward(mark.offset):
+            if after > end:
+                break
+            entries.append(entry)
+            offset = after
+        return IndexMark(mark.files, offset), entries
 
     # -- helpers --------------------------------------------------------------------------
 
