@@ -1,4 +1,5 @@
-"""`hookcli show`: request line, headers, pretty body, attempts."""
+"""`hookcli show` (and the TUI's detail tabs): request line, headers, pretty body,
+attempts, each a section of its own."""
 
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ from hookcli.render.hexdump import hexdump
 
 
 def render_capture(c: Capture) -> Iterator[RenderableType]:
+    yield from heading(c)
+    yield Text("")
+    yield Text("Headers", style="bold underline")
+    yield headers_table(c)
+    yield Text("")
+    yield from body_parts(c)
+    for title, attempts in attempt_groups(c):
+        yield Text("")
+        yield Text(title, style="bold underline")
+        yield attempts_table(attempts)
+
+
+def heading(c: Capture) -> Iterator[Text]:
+    """The request line, and a line of facts: when, from where, source, size, provider."""
     when = datetime.fromisoformat(c.received_at).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     line = Text()
     line.append(f"#{c.id} ", style="bold")
@@ -38,26 +53,27 @@ def render_capture(c: Capture) -> Iterator[RenderableType]:
     if c.response.get("status"):
         facts.append(f"answered {c.response['status']}")
     yield Text(" · ".join(facts), style="dim")
-    yield Text("")
-    yield Text("Headers", style="bold underline")
+
+
+def headers_table(c: Capture) -> RenderableType:
+    if not c.headers:
+        return Text("(none)", style="dim")
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for k, v in c.headers:
         table.add_row(Text(visible(k)), Text(visible(v)))
-    yield table if c.headers else Text("(none)", style="dim")
-    yield Text("")
-    yield from _body(c)
+    return table
+
+
+def attempt_groups(c: Capture) -> list[tuple[str, list[Attempt]]]:
+    """(title, attempts) for the forwards and replays the capture has."""
     # a fabricated capture's first "replay" is the send that made it
     sent = "Sent and replays" if c.source == "fabricated" else "Replays"
-    for title, attempts in (("Forwards", c.forwards), (sent, c.replays)):
-        if attempts:
-            yield Text("")
-            yield Text(title, style="bold underline")
-            yield _attempts(attempts)
+    return [(t, a) for t, a in (("Forwards", c.forwards), (sent, c.replays)) if a]
 
 
-def _body(c: Capture) -> Iterator[RenderableType]:
+def body_parts(c: Capture) -> Iterator[RenderableType]:
     data, decoded_from = bodycodec.content_decoded(c.body, hdrs.get(c.headers, "content-encoding"))
     ctype = hdrs.get(c.headers, "content-type")
     kind = bodycodec.kind(data, ctype)
@@ -87,7 +103,7 @@ def _body(c: Capture) -> Iterator[RenderableType]:
         yield Text(hexdump(data))
 
 
-def _attempts(attempts: list[Attempt]) -> Table:
+def attempts_table(attempts: list[Attempt]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("AT", "TARGET", "STATUS", "LATENCY", "ERROR / RESPONSE"):
         table.add_column(col, overflow="fold")

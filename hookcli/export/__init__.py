@@ -1,0 +1,1 @@
+"""Captures turned into things other tools run: curl commands (more formats to come)."""
