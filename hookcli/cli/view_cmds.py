@@ -1,8 +1,10 @@
-"""`hookcli diff`: compare captures."""
+"""`hookcli diff` and `hookcli tui`: compare captures, browse them."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
-from hookcli.errors import UsageError
+from hookcli.errors import HookcliError, UsageError
 
 if TYPE_CHECKING:
     from hookcli.model.capture import Capture
@@ -103,5 +105,25 @@ def _read_record(path: Path) -> Capture:
         ) from None
 
 
+def tui(store: StoreOpt = None) -> None:
+    """Browse captures in a terminal UI: live list, detail, filter, diff, copy as curl.
+
+    Keys: / filter, enter open, space mark, d diff two marked, c copy as curl,
+    x delete, ? all keys, q quit."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise HookcliError(
+            "the TUI needs a terminal (stdin and stdout are not both a TTY)",
+            "run it in a terminal; `hookcli ls` and `hookcli show` work in pipes",
+        )
+    if os.environ.get("TERM") == "dumb":
+        raise HookcliError(
+            "the TUI cannot draw on TERM=dumb", "set TERM (e.g. xterm-256color), or use ls/show"
+        )
+    from hookcli.tui.app import build_app
+
+    build_app(open_store(store)).run()
+
+
 def register(app: typer.Typer) -> None:
     app.command()(handled(diff))
+    app.command()(handled(tui))

@@ -1,0 +1,1 @@
+"""Screens of the TUI: diff, key map, confirmations, copy as curl."""

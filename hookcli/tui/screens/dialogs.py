@@ -1,0 +1,97 @@
+"""Small modal screens: the key map, a yes/no confirmation, a command to copy."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: list[tuple[str, str]] = [
+    ("q", "quit (in a screen: back)"),
+    ("enter", "open the selected capture (or double-click it)"),
+    (
+        "/",
+        "filter as you type: method:POST path:/hooks/* provider:stripe event:invoice.* "
+        "since:10m; other words search headers and body (as `hookcli ls --search`)",
+    ),
+    ("space", "mark the capture (two at most; a third replaces the oldest)"),
+    ("d", "diff the two marked captures side by side (one mark: with the selected one)"),
+    ("n p", "in the diff: next or previous change"),
+    ("c", "copy the capture as a curl command (also shown)"),
+    ("x", "delete the capture (asks first)"),
+    ("?", "this key map"),
+    ("↑ ↓  j k", "move through the list (mouse: click a row, wheel scrolls)"),
+    ("PgUp PgDn  Home End", "a page up or down; the newest or the oldest capture"),
+    ("1 2 3 4", "detail tabs: Body, Headers, Raw, Attempts"),
+    ("escape", "back: from the detail to the list, then close the detail"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "app.pop_screen", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for key, what in KEYS:
+            table.add_row(key, what)
+        with Vertical(classes="dialog"):
+            yield Static(Text("Keys (↑ ↓ scroll, escape closes)", style="bold"), markup=False)
+            with VerticalScroll(id="keys"):
+                yield Static(table, markup=False)
+            yield Static(
+                Text("New captures appear on top as they arrive.", style="dim"), markup=False
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#keys").focus()
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question answered with y (True) or n / escape (False)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: Text) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog narrow"):
+            yield Static(self.question, markup=False)
+            yield Static(Text("y: yes   n: no", style="dim"), markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class CommandScreen(ModalScreen[None]):
+    """A command shown for reading and copying by hand: the clipboard through the terminal
+    (OSC 52) does not work everywhere."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,enter", "app.pop_screen", "Close"),
+    ]
+
+    def __init__(self, title: str, command: Text, note: str) -> None:
+        super().__init__()
+        self.title_text, self.command, self.note = title, command, note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"), markup=False)
+            with VerticalScroll(classes="command"):
+                yield Static(self.command, markup=False, id="command-text")
+            yield Static(Text(self.note, style="dim"), markup=False)

@@ -1,0 +1,416 @@
+"""The main screen: filter bar, capture list, detail pane, and the actions on captures.
+
+Threads: a worker loads every summary (the first page is drawn at once) and then follows
+the store, reading only what other processes appended (Store.changes_since, every
+poll_seconds); filters with a text search and record reads run in workers too, so the UI
+never waits on the disk. The view (view.py) only changes on the UI thread."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from itertools import islice
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from hookcli.errors import HookcliError
+from hookcli.model.capture import Capture
+from hookcli.model.escape import visible, visible_block
+from hookcli.store import NotFound, Store
+from hookcli.store.query import Filters
+from hookcli.tui.view import CaptureView, FilterError, Summary, parse_filter, summary_predicate
+from hookcli.tui.widgets.capture_list import CaptureList, ListHeader
+from hookcli.tui.widgets.detail import DetailPane
+
+FILTER_HINT = "/ filter: method:POST path:/hooks/* provider:stripe event:inv* since:10m or text"
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class MainScreen(Screen[None]):
+    """The capture list, the filter bar above it, the detail pane below it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("d", "diff", "Diff"),
+        Binding("c", "curl", "Copy curl"),
+        Binding("x", "delete", "Delete"),
+        Binding("escape", "go_back", "Back", show=False),
+        Binding("1", "tab('body')", "Body", show=False),
+        Binding("2", "tab('headers')", "Headers", show=False),
+        Binding("3", "tab('raw')", "Raw", show=False),
+        Binding("4", "tab('attempts')", "Attempts", show=False),
+    ]
+    FIRST_PAGE = 200
+
+    def __init__(self, store: Store, poll_seconds: float = 0.25) -> None:
+        super().__init__()
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self.view = CaptureView()
+        self.loaded = False  # every summary read (not only the first page)
+        self.filter_pending = False
+        self._filter_timer: Timer | None = None
+        self.problem: str | None = None
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=FILTER_HINT, id="filter")
+        yield Static(Text(""), id="filter-error", markup=False)
+        captures = CaptureList(self.view, id="captures")
+        yield ListHeader(captures, id="list-header")
+        yield captures
+        yield DetailPane(id="detail")
+        yield Static(Text(""), id="status", markup=False)
+        yield Footer()
+
+    @property
+    def capture_list(self) -> CaptureList:
+        return self.query_one(CaptureList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def on_mount(self) -> None:
+        self.capture_list.focus()
+        self._update_status()
+        self._follow()
+
+    # -- loading and following the store -------------------------------------------------
+
+    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(callback, *args)
+
+    @work(thread=True, exclusive=True, group="follow")
+    def _follow(self) -> None:
+        worker = get_current_worker()
+        try:
+            while not worker.is_cancelled:
+                mark, rows = self.store.summaries_marked()
+                first = list(islice(rows, self.FIRST_PAGE))
+                self._from_thread(self._loaded, first, False)
+                self._from_thread(self._loaded, first + list(rows), True)
+                while not worker.is_cancelled:
+                    time.sleep(self.poll_seconds)
+                    got = self.store.changes_since(mark)
+                    if got is None:
+                        break  # compacted or cleared: read it all again
+                    mark, entries = got
+                    if entries:
+                        self._from_thread(self._changes, entries)
+        except HookcliError as e:
+            self._from_thread(self._store_failed, e)
+        finally:
+            self.store.close()
+
+    def _loaded(self, rows: list[Summary], complete: bool) -> None:
+        self.view.load(rows)
+        self.loaded = complete
+        if complete and self.view.filters.search:
+            self._start_filter(self.view.filters)
+        self.capture_list.rows_changed()
+        self._update_status()
+
+    def _changes(self, entries: list[dict[str, Any]]) -> None:
+        new = [e["s"] for e in entries if e["op"] == "put"]
+        gone = [i for e in entries if e["op"] == "del" for i in e["ids"]]
+        attempted = {e["id"] for e in entries if e["op"] == "attempt"}
+        if new:
+            passes = self._never if self.filter_pending else self._passes_now
+            added = self.view.add_new(new, passes)
+            self.capture_list.rows_changed(added)
+        if gone:
+            self._removed(gone)
+        shown = self.detail.capture
+        if shown is not None and shown.id in attempted:
+            self._load_detail(shown.id)
+        self._update_status()
+
+    def _removed(self, ids: list[int]) -> None:
+        self.view.remove(ids)
+        self.capture_list.rows_changed()
+        shown = self.detail.capture
+        if shown is not None and shown.id in ids:
+            self.detail.show_note(f"Capture #{shown.id} was deleted.")
+
+    def _store_failed(self, error: HookcliError) -> None:
+        self.problem = str(error)
+        self.capture_list.empty_text = f"error: {error}"
+        self.capture_list.rows_changed()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        view = self.view
+        text = Text()
+        if self.problem:
+            text.append(visible(self.problem), style="bold red")
+        else:
+            total = f"{len(view.rows):,} capture{'s' if len(view.rows) != 1 else ''}"
+            if view.filtered:
+                text.append(f"{len(view.shown):,} of {total} match the filter")
+            else:
+                text.append(total)
+            if not self.loaded:
+                text.append(" · loading…", style="dim")
+            if self.filter_pending:
+                text.append(" · filtering…", style="dim")
+        if view.marks:
+            text.append(" · marked " + " ".join(f"#{m}" for m in view.marks), style="yellow")
+        text.append(f" · {visible(str(self.store.root))}", style="dim")
+        self.query_one("#status", Static).update(text)
+        cl = self.capture_list
+        if not self.loaded and not view.rows:
+            cl.empty_text = "Loading captures…"
+        elif not view.rows:
+            cl.empty_text = "No captures yet: run `hookcli listen`; new ones appear here."
+        elif view.filtered and not self.filter_pending:
+            cl.empty_text = "No captures match the filter."
+        elif view.filtered:
+            cl.empty_text = "Filtering…"
+
+    # -- filter ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _never(_: Summary) -> bool:
+        return False
+
+    def _passes_now(self, s: Summary) -> bool:
+        """Does a capture that just arrived pass the current filter? Its record is read
+        only for a text search (the newest records are the cheapest to find)."""
+        f = self.view.filters
+        predicate = summary_predicate(f)
+        if predicate is not None and not predicate(s):
+            return False
+        record_ok = f.record_query()
+        if record_ok is None:
+            return True
+        try:
+            return record_ok(self.store.get(int(s["id"])).to_record())
+        except NotFound:
+            return False
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        text = event.value
+        self._filter_timer = self.set_timer(0.15, lambda: self.apply_filter(text))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self.apply_filter(event.value)
+        self.capture_list.focus()
+
+    def apply_filter(self, text: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        try:
+            f = parse_filter(text)
+        except FilterError as e:
+            error.update(Text(visible(str(e)), style="red"))
+            error.display = True
+            return
+        error.display = False
+        if f == self.view.filters:
+            return
+        self.view.set_filter(f)
+        if not self.view.filtered:
+            self.filter_pending = False
+            self.app.workers.cancel_group(self, "filter")
+            self.view.set_shown([], 0, None)
+            self.capture_list.reset_cursor()
+        else:
+            self._start_filter(f)
+        self._update_status()
+
+    def _start_filter(self, f: Filters) -> None:
+        self.filter_pending = True
+        self._run_filter(f, self.view.rows, self.view.top_id)
+        self._update_status()
+        self.capture_list.rows_changed()
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _run_filter(self, f: Filters, rows: list[Summary], upto_id: int) -> None:
+        """F over the captures up to UPTO_ID: in memory for the summary fields, through
+        the store (as `ls --search`) when it searches headers and bodies. ROWS is a
+        snapshot: the view replaces its lists, never changes them in place."""
+        worker = get_current_worker()
+        predicate = summary_predicate(f)
+        record_ok = f.record_query()
+        matches: list[Summary] = []
+        try:
+            if record_ok is None:
+                for i, s in enumerate(rows):
+                    if i % 4096 == 0 and worker.is_cancelled:
+                        return
+                    if predicate is None or predicate(s):
+                        matches.append(s)
+            else:
+                search = record_ok
+
+                def match(s: Summary) -> bool:
+                    return int(s["id"]) <= upto_id and (predicate is None or predicate(s))
+
+                def record_match(rec: dict[str, Any]) -> bool:
+                    if worker.is_cancelled:
+                        raise _Cancelled
+                    return search(rec)
+
+                matches = list(self.store.summaries(match=match, record_match=record_match))
+        except _Cancelled:
+            return
+        except HookcliError as e:
+            self._from_thread(self._store_failed, e)
+            return
+        finally:
+            self.store.close()
+        self._from_thread(self._filtered, f, matches, upto_id)
+
+    def _filtered(self, f: Filters, matches: list[Summary], upto_id: int) -> None:
+        if f != self.view.filters:
+            return  # a newer filter is on its way
+        self.filter_pending = False
+        self.view.set_shown(matches, upto_id, self._passes_now)
+        self.capture_list.reset_cursor()
+        self._update_status()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    # -- detail ---------------------------------------------------------------------------
+
+    @on(CaptureList.Opened)
+    def _opened(self, event: CaptureList.Opened) -> None:
+        self.detail.display = True
+        self.add_class("with-detail")
+        self._load_detail(event.capture_id)
+        self.detail.select_tab()
+
+    def action_tab(self, name: str) -> None:
+        if self.detail.display:
+            self.detail.select_tab(name)
+
+    @on(CaptureList.Highlighted)
+    def _highlighted(self, event: CaptureList.Highlighted) -> None:
+        if self.detail.display and event.capture_id is not None:
+            self._load_detail(event.capture_id)
+
+    @on(CaptureList.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="detail")
+    def _load_detail(self, capture_id: int) -> None:
+        try:
+            cap = self.store.get(capture_id)
+        except NotFound:
+            self._from_thread(self.detail.show_note, f"Capture #{capture_id} was deleted.")
+            return
+        except HookcliError as e:
+            self._from_thread(self.detail.show_note, f"error: {e}")
+            return
+        finally:
+            self.store.close()
+        if not get_current_worker().is_cancelled:
+            self._from_thread(self.detail.show_capture, cap)
+
+    def action_go_back(self) -> None:
+        focused = self.focused
+        in_detail = focused is not None and self.detail in focused.ancestors_with_self
+        if in_detail or isinstance(focused, Input):
+            self.capture_list.focus()
+        elif self.detail.display:
+            self.detail.display = False
+            self.remove_class("with-detail")
+
+    # -- actions on captures --------------------------------------------------------------
+
+    def _selected_id(self) -> int | None:
+        current = self.capture_list.selected
+        return int(current["id"]) if current is not None else None
+
+    @work(thread=True, group="read")
+    def _with_captures(self, ids: list[int], then: Callable[..., None]) -> None:
+        """Read the captures IDS off the UI thread, then call THEN with them on it."""
+        try:
+            caps = [self.store.get(i) for i in ids]
+        except HookcliError as e:
+            message = visible(str(e))
+            self._from_thread(lambda: self.notify(message, severity="error"))
+            return
+        finally:
+            self.store.close()
+        self._from_thread(then, *caps)
+
+    def action_diff(self) -> None:
+        pair = self.view.marked_pair()
+        selected = self._selected_id()
+        if pair is None and len(self.view.marks) == 1 and selected not in (None, *self.view.marks):
+            a, b = sorted((self.view.marks[0], int(selected or 0)))
+            pair = (a, b)
+        if pair is None:
+            self.notify("Mark two captures with space first (or one, and select another).")
+            return
+        self._with_captures(list(pair), self._show_diff)
+
+    def _show_diff(self, a: Capture, b: Capture) -> None:
+        from hookcli.tui.screens.diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(a, b))
+
+    def action_curl(self) -> None:
+        selected = self._selected_id()
+        if selected is not None:
+            self._with_captures([selected], self._show_curl)
+
+    def _show_curl(self, cap: Capture) -> None:
+        from hookcli.export.curl import to_curl
+        from hookcli.tui.screens.dialogs import CommandScreen
+
+        command = to_curl(cap)
+        self.app.copy_to_clipboard(command)
+        self.app.push_screen(
+            CommandScreen(
+                f"Capture #{cap.id} as curl: copied to the clipboard",
+                Text(visible_block(command)),
+                "Copied through the terminal (OSC 52); if your terminal does not allow it, "
+                "select the text above. It sends to the original host: edit the URL to aim "
+                "elsewhere. escape closes.",
+            )
+        )
+
+    def action_delete(self) -> None:
+        current = self.capture_list.selected
+        if current is None:
+            return
+        from hookcli.tui.screens.dialogs import ConfirmScreen
+
+        cid = int(current["id"])
+        target = current["path"] + (f"?{current['query']}" if current.get("query") else "")
+        question = Text(f"Delete capture #{cid} ")
+        question.append(visible(f"{current['method']} {target}"), style="bold")
+        question.append("?")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                removed = self.store.delete([cid])
+                self._removed(removed)
+                self._update_status()
+                self.notify(f"Deleted capture #{cid}.")
+
+        self.app.push_screen(ConfirmScreen(question), answered)
