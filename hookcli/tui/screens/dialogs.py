@@ -23,6 +23,7 @@ KEYS: list[tuple[str, str]] = [
     ("space", "mark the capture (two at most; a third replaces the oldest)"),
     ("d", "diff the two marked captures side by side (one mark: with the selected one)"),
     ("n p", "in the diff: next or previous change"),
+    ("r", "replay the capture to a URL (remembers the last; re-sign toggle)"),
     ("c", "copy the capture as a curl command (also shown)"),
     ("x", "delete the capture (asks first)"),
     ("?", "this key map"),

@@ -45,6 +45,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "focus_filter", "Filter"),
         Binding("d", "diff", "Diff"),
         Binding("c", "curl", "Copy curl"),
+        Binding("r", "replay", "Replay"),
         Binding("x", "delete", "Delete"),
         Binding("escape", "go_back", "Back", show=False),
         Binding("1", "tab('body')", "Body", show=False),
@@ -62,6 +63,8 @@ class MainScreen(Screen[None]):
         self.loaded = False  # every summary read (not only the first page)
         self.filter_pending = False
         self._filter_timer: Timer | None = None
+        self.replay_target: str | None = None  # the last URL replayed to, for the form
+        self.replay_resign = False
         self.problem: str | None = None
 
     # -- layout ---------------------------------------------------------------------------
@@ -393,6 +396,20 @@ class MainScreen(Screen[None]):
                 "elsewhere. escape closes.",
             )
         )
+
+    def action_replay(self) -> None:
+        selected = self._selected_id()
+        if selected is not None:
+            self._with_captures([selected], self._show_replay)
+
+    def _show_replay(self, cap: Capture) -> None:
+        from hookcli.tui.screens.replay import ReplayScreen, default_target
+
+        def remember(url: str, resign: bool) -> None:
+            self.replay_target, self.replay_resign = url, resign
+
+        url = default_target(cap, self.replay_target)
+        self.app.push_screen(ReplayScreen(self.store, cap, url, self.replay_resign, remember))
 
     def action_delete(self) -> None:
         current = self.capture_list.selected
