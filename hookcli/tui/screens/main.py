@@ -8,6 +8,7 @@ never waits on the disk. The view (view.py) only changes on the UI thread."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from itertools import islice
@@ -105,8 +106,16 @@ class MainScreen(Screen[None]):
             while not worker.is_cancelled:
                 mark, rows = self.store.summaries_marked()
                 first = list(islice(rows, self.FIRST_PAGE))
-                self._from_thread(self._loaded, first, False)
-                self._from_thread(self._loaded, first + list(rows), True)
+                painted = threading.Event()
+                self._from_thread(self._loaded, first, False, painted)
+                # the rest parses in Python, holding the GIL: let the first page be drawn
+                # before, and give the UI a turn every few thousand rows while it runs
+                painted.wait(1.0)
+                rest = first
+                while chunk := list(islice(rows, 4096)):
+                    rest += chunk
+                    time.sleep(0)
+                self._from_thread(self._loaded, rest, True, None)
                 while not worker.is_cancelled:
                     time.sleep(self.poll_seconds)
                     got = self.store.changes_since(mark)
@@ -120,13 +129,17 @@ class MainScreen(Screen[None]):
         finally:
             self.store.close()
 
-    def _loaded(self, rows: list[Summary], complete: bool) -> None:
+    def _loaded(
+        self, rows: list[Summary], complete: bool, painted: threading.Event | None
+    ) -> None:
         self.view.load(rows)
         self.loaded = complete
         if complete and self.view.filters.search:
             self._start_filter(self.view.filters)
         self.capture_list.rows_changed()
         self._update_status()
+        if painted is not None:
+            self.call_after_refresh(painted.set)
 
     def _changes(self, entries: list[dict[str, Any]]) -> None:
         new = [e["s"] for e in entries if e["op"] == "put"]
