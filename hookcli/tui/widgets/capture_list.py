@@ -178,8 +178,13 @@ class CaptureList(ScrollView, can_focus=True):
         id_width = max(2, len(str(self.view.top_id)))
         today = datetime.now().astimezone().date().isoformat()
         oldest_today = bool(rows) and local_time(str(rows[-1]["received_at"]), today)[2] == ":"
-        wide = self.size.width >= 120
-        return Columns.fit_width(self.size.width, id_width, 8 if oldest_today else 11, wide)
+        width = self.content_width
+        return Columns.fit_width(width, id_width, 8 if oldest_today else 11, width >= 120)
+
+    @property
+    def content_width(self) -> int:
+        """Cells a row has: the widget's width less the scrollbar."""
+        return self.scrollable_content_region.width
 
     def rows_changed(self, added_on_top: int = 0) -> None:
         """The view's shown list changed. ADDED_ON_TOP rows arrived above: unless the cursor
@@ -268,7 +273,7 @@ class CaptureList(ScrollView, can_focus=True):
     # -- drawing --------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.content_width
         base = self.rich_style
         rows = self.view.shown
         index = int(self.scroll_y) + y

@@ -41,7 +41,7 @@ class SideBySide(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.rows))
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         index = int(self.scroll_y) + y
         if index >= len(self.rows):
