@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from rich.console import RenderableType
@@ -18,6 +20,9 @@ from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible, visible_block
 from hookcli.model.units import human_size
 from hookcli.render.hexdump import hexdump
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 
 def render_capture(c: Capture) -> Iterator[RenderableType]:
@@ -73,34 +78,61 @@ def attempt_groups(c: Capture) -> list[tuple[str, list[Attempt]]]:
     return [(t, a) for t, a in (("Forwards", c.forwards), (sent, c.replays)) if a]
 
 
-def body_parts(c: Capture) -> Iterator[RenderableType]:
-    data, decoded_from = bodycodec.content_decoded(c.body, hdrs.get(c.headers, "content-encoding"))
-    ctype = hdrs.get(c.headers, "content-type")
-    kind = bodycodec.kind(data, ctype)
-    title = Text("Body", style="bold underline")
-    note = f" ({kind}, {human_size(len(data))}"
-    if decoded_from:
-        note += f", shown decoded from {decoded_from}; --body gives the wire bytes"
-    title.append(note + ")", style="dim")
-    yield title
-    if kind == "empty":
-        yield Text("(empty)", style="dim")
-    elif kind == "json":
-        from rich.syntax import Syntax
+@dataclass(frozen=True)
+class ShownBody:
+    """A body as shown: content-decoded for viewing, with its kind."""
 
-        pretty = json.dumps(json.loads(data), indent=2, ensure_ascii=False)
-        yield Syntax(visible_block(pretty), "json", theme="ansi_dark", word_wrap=True)
-    elif kind == "form":
+    data: bytes
+    kind: bodycodec.BodyKind
+    decoded_from: str | None
+
+
+def shown_body(c: Capture) -> ShownBody:
+    data, decoded_from = bodycodec.content_decoded(c.body, hdrs.get(c.headers, "content-encoding"))
+    return ShownBody(data, bodycodec.kind(data, hdrs.get(c.headers, "content-type")), decoded_from)
+
+
+def body_title(b: ShownBody) -> Text:
+    title = Text("Body", style="bold underline")
+    note = f" ({b.kind}, {human_size(len(b.data))}"
+    if b.decoded_from:
+        note += f", shown decoded from {b.decoded_from}; --body gives the wire bytes"
+    title.append(note + ")", style="dim")
+    return title
+
+
+def pretty_json(data: bytes) -> str:
+    """A JSON body indented, with control characters escaped: ready to highlight."""
+    return visible_block(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
+
+
+JSON_THEME = "ansi_dark"
+
+
+def json_syntax(pretty: str) -> Syntax:
+    from rich.syntax import Syntax
+
+    return Syntax(pretty, "json", theme=JSON_THEME, word_wrap=True)
+
+
+def body_parts(c: Capture) -> Iterator[RenderableType]:
+    b = shown_body(c)
+    yield body_title(b)
+    if b.kind == "empty":
+        yield Text("(empty)", style="dim")
+    elif b.kind == "json":
+        yield json_syntax(pretty_json(b.data))
+    elif b.kind == "form":
         table = Table(box=None, show_header=True, pad_edge=False, header_style="bold")
         table.add_column("FIELD", style="cyan")
         table.add_column("VALUE", overflow="fold")
-        for k, v in parse_qsl(data.decode("utf-8"), keep_blank_values=True):
+        for k, v in parse_qsl(b.data.decode("utf-8"), keep_blank_values=True):
             table.add_row(Text(visible(k)), Text(visible(v)))
         yield table
-    elif kind == "text":
-        yield Text(visible_block(data.decode("utf-8")))
+    elif b.kind == "text":
+        yield Text(visible_block(b.data.decode("utf-8")))
     else:
-        yield Text(hexdump(data))
+        yield Text(hexdump(b.data))
 
 
 def attempts_table(attempts: list[Attempt]) -> Table:

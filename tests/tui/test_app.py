@@ -366,3 +366,18 @@ def test_tui_help_does_not_import_textual(store: Path) -> None:
     modules = {line.split("|")[-1].strip() for line in r.stderr.decode().splitlines()}
     assert "hookcli.cli.view_cmds" in modules
     assert not any(m.startswith("textual") for m in modules)
+
+
+def test_a_big_json_body_opens_and_scrolls_to_its_end(store: Path) -> None:
+    items = [{"id": i, "name": f"item {i}"} for i in range(3000)]
+    add(store, jcap("/big", {"items": items}))
+
+    async def scenario(app: HookcliApp, pilot: Pilot[None]) -> None:
+        await pilot.press("enter")
+        await until(pilot, lambda: app.main.detail.capture is not None)
+        assert '"items": [' in screen_text(app)
+        await pilot.press("end")  # the body view has the keys
+        await pilot.pause(0.05)
+        assert '"name": "item 2999"' in screen_text(app)
+
+    drive(store, scenario)

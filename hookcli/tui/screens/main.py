@@ -129,9 +129,7 @@ class MainScreen(Screen[None]):
         finally:
             self.store.close()
 
-    def _loaded(
-        self, rows: list[Summary], complete: bool, painted: threading.Event | None
-    ) -> None:
+    def _loaded(self, rows: list[Summary], complete: bool, painted: threading.Event | None) -> None:
         self.view.load(rows)
         self.loaded = complete
         if complete and self.view.filters.search:
@@ -332,8 +330,10 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="detail")
     def _load_detail(self, capture_id: int) -> None:
+        from hookcli.tui.widgets.detail import prepare
+
         try:
-            cap = self.store.get(capture_id)
+            prepared = prepare(self.store.get(capture_id))
         except NotFound:
             self._from_thread(self.detail.show_note, f"Capture #{capture_id} was deleted.")
             return
@@ -343,7 +343,7 @@ class MainScreen(Screen[None]):
         finally:
             self.store.close()
         if not get_current_worker().is_cancelled:
-            self._from_thread(self.detail.show_capture, cap)
+            self._from_thread(self.detail.show, prepared)
 
     def action_go_back(self) -> None:
         focused = self.focused
