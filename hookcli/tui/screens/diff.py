@@ -3,6 +3,7 @@ requests aligned side by side."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.console import Group
@@ -14,10 +15,25 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hookcli.model.capture import Capture
-from hookcli.model.diff import diff_captures, document_lines, side_by_side
+from hookcli.model.diff import DiffEntry, Row, diff_captures, document_lines, side_by_side
 from hookcli.model.escape import visible
 from hookcli.render.diff import entry_lines, summary_line
 from hookcli.tui.widgets.side_by_side import SideBySide
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two captures and their diff, worked out off the UI thread (aligning two big bodies
+    takes a while)."""
+
+    a: Capture
+    b: Capture
+    entries: list[DiffEntry]
+    rows: list[Row]
+
+
+def compare(a: Capture, b: Capture) -> Comparison:
+    return Comparison(a, b, diff_captures(a, b), side_by_side(document_lines(a), document_lines(b)))
 
 
 class DiffScreen(Screen[None]):
@@ -25,10 +41,11 @@ class DiffScreen(Screen[None]):
         Binding("escape,q", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, a: Capture, b: Capture) -> None:
+    def __init__(self, comparison: Comparison) -> None:
         super().__init__()
-        self.a, self.b = a, b
-        self.entries = diff_captures(a, b)
+        self.a, self.b = comparison.a, comparison.b
+        self.entries = comparison.entries
+        self.rows = comparison.rows
 
     def compose(self) -> ComposeResult:
         title = Text()
@@ -39,8 +56,7 @@ class DiffScreen(Screen[None]):
         lines = [*entry_lines(self.entries), summary_line(len(self.entries), 0)]
         with VerticalScroll(id="diff-summary"):
             yield Static(Group(*lines), markup=False)
-        rows = side_by_side(document_lines(self.a), document_lines(self.b))
-        yield SideBySide(rows, id="diff-panes")
+        yield SideBySide(self.rows, id="diff-panes")
         yield Footer()
 
     def on_mount(self) -> None:

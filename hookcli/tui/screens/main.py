@@ -361,17 +361,24 @@ class MainScreen(Screen[None]):
         return int(current["id"]) if current is not None else None
 
     @work(thread=True, group="read")
-    def _with_captures(self, ids: list[int], then: Callable[..., None]) -> None:
-        """Read the captures IDS off the UI thread, then call THEN with them on it."""
+    def _with_captures(
+        self,
+        ids: list[int],
+        then: Callable[[Any], None],
+        make: Callable[..., Any] | None = None,
+    ) -> None:
+        """Read the captures IDS off the UI thread (and turn them into MAKE(*captures)
+        there too, when given), then call THEN with the result on the UI thread."""
         try:
             caps = [self.store.get(i) for i in ids]
+            result = make(*caps) if make is not None else caps[0]
         except HookcliError as e:
             message = visible(str(e))
             self._from_thread(lambda: self.notify(message, severity="error"))
             return
         finally:
             self.store.close()
-        self._from_thread(then, *caps)
+        self._from_thread(then, result)
 
     def action_diff(self) -> None:
         pair = self.view.marked_pair()
@@ -382,12 +389,9 @@ class MainScreen(Screen[None]):
         if pair is None:
             self.notify("Mark two captures with space first (or one, and select another).")
             return
-        self._with_captures(list(pair), self._show_diff)
+        from hookcli.tui.screens.diff import DiffScreen, compare
 
-    def _show_diff(self, a: Capture, b: Capture) -> None:
-        from hookcli.tui.screens.diff import DiffScreen
-
-        self.app.push_screen(DiffScreen(a, b))
+        self._with_captures(list(pair), lambda c: self.app.push_screen(DiffScreen(c)), compare)
 
     def action_curl(self) -> None:
         selected = self._selected_id()
