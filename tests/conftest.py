@@ -140,6 +140,17 @@ class Listener:
         return self.proc.returncode
 
 
+def add(store: Path, *caps: Any) -> list[int]:
+    """Write captures into STORE with the real store code, as another process would."""
+    from hookcli.store import Store
+
+    st = Store(store)
+    try:
+        return st.add(list(caps))
+    finally:
+        st.close()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return tmp_path / "store"

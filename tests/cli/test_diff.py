@@ -9,18 +9,9 @@ from pathlib import Path
 import pytest
 
 from hookcli.model.capture import Capture
-from hookcli.store import Store
-from tests.conftest import run, run_json
+from tests.conftest import add, run, run_json
 
 JSON = [("Content-Type", "application/json")]
-
-
-def add(store: Path, *caps: Capture) -> None:
-    st = Store(store)
-    try:
-        st.add(list(caps))
-    finally:
-        st.close()
 
 
 @pytest.fixture

@@ -13,16 +13,7 @@ from pathlib import Path
 import pytest
 
 from hookcli.model.capture import Capture
-from hookcli.store import Store
-from tests.conftest import cli_env, run, run_json
-
-
-def add(store: Path, *caps: Capture) -> list[int]:
-    st = Store(store)
-    try:
-        return st.add(list(caps))
-    finally:
-        st.close()
+from tests.conftest import add, cli_env, run, run_json
 
 
 def c(method: str = "POST", path: str = "/", body: bytes = b"", **kw: object) -> Capture:

@@ -20,14 +20,6 @@ JSON = [("Content-Type", "application/json"), ("Host", "localhost:9000")]
 Scenario = Callable[[HookcliApp, Pilot[None]], Coroutine[Any, Any, None]]
 
 
-def add(store: Path, *caps: Capture) -> list[int]:
-    st = Store(store)
-    try:
-        return st.add(list(caps))
-    finally:
-        st.close()
-
-
 def jcap(path: str = "/hooks/x", body: Any = None, method: str = "POST", **kw: Any) -> Capture:
     data = b"" if body is None else json.dumps(body).encode()
     headers = kw.pop("headers", JSON)

@@ -17,8 +17,8 @@ from hookcli.tui.app import HookcliApp
 from hookcli.tui.screens.dialogs import CommandScreen, ConfirmScreen, HelpScreen
 from hookcli.tui.screens.diff import DiffScreen
 from hookcli.tui.widgets.side_by_side import SideBySide
-from tests.conftest import Listener, run, send
-from tests.tui.conftest import add, drive, jcap, list_rows, screen_text, until
+from tests.conftest import Listener, add, run, send
+from tests.tui.conftest import drive, jcap, list_rows, screen_text, until
 
 
 def test_list_is_newest_first_with_its_columns(store: Path) -> None:

@@ -15,8 +15,9 @@ from hookcli.signing import registry
 from hookcli.store import Store
 from hookcli.tui.app import HookcliApp
 from hookcli.tui.screens.replay import ReplayScreen
+from tests.conftest import add
 from tests.receiver import Receiver
-from tests.tui.conftest import add, drive, jcap, screen_text, until
+from tests.tui.conftest import drive, jcap, screen_text, until
 
 SECRET = "whsec_tui_test"
 JSON_ONLY = [("Content-Type", "application/json")]
