@@ -381,3 +381,22 @@ def test_a_big_json_body_opens_and_scrolls_to_its_end(store: Path) -> None:
         assert '"name": "item 2999"' in screen_text(app)
 
     drive(store, scenario)
+
+
+def test_the_detail_checks_the_signature_when_a_secret_is_configured(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hookcli.signing import registry
+
+    body = b'{"zen": "hi"}'
+    signed = registry.get("github").sign(body, "gh-secret", 0)
+    headers = [("X-GitHub-Event", "ping"), ("Content-Type", "application/json"), *signed]
+    add(store, Capture("POST", "/gh", "", headers, body, provider="github"))
+    monkeypatch.setenv("HOOKCLI_SECRET_GITHUB", "gh-secret")
+
+    async def scenario(app: HookcliApp, pilot: Pilot[None]) -> None:
+        await pilot.press("enter")
+        await until(pilot, lambda: app.main.detail.capture is not None)
+        assert "signature valid" in screen_text(app)
+
+    drive(store, scenario)

@@ -39,6 +39,19 @@ class _Cancelled(Exception):
     pass
 
 
+def with_signature_state(cap: Capture) -> Capture:
+    """CAP with its signature checked now when it was recorded without a state and a
+    secret for its provider is configured (environment or config), as `ls` does."""
+    if cap.provider and not cap.signature:
+        from hookcli import config
+        from hookcli.signing.classify import classify
+
+        secrets = config.secrets_for([cap.provider])
+        if cap.provider in secrets:
+            classify(cap, secrets)
+    return cap
+
+
 class MainScreen(Screen[None]):
     """The capture list, the filter bar above it, the detail pane below it."""
 
@@ -333,7 +346,7 @@ class MainScreen(Screen[None]):
         from hookcli.tui.widgets.detail import prepare
 
         try:
-            prepared = prepare(self.store.get(capture_id))
+            prepared = prepare(with_signature_state(self.store.get(capture_id)))
         except NotFound:
             self._from_thread(self.detail.show_note, f"Capture #{capture_id} was deleted.")
             return

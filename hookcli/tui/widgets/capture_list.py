@@ -177,7 +177,7 @@ class CaptureList(ScrollView, can_focus=True):
         rows = self.view.shown
         id_width = max(2, len(str(self.view.top_id)))
         today = datetime.now().astimezone().date().isoformat()
-        oldest_today = bool(rows) and local_time(str(rows[-1]["received_at"]), today)[2] == ":"
+        oldest_today = not rows or local_time(str(rows[-1]["received_at"]), today)[2] == ":"
         width = self.content_width
         return Columns.fit_width(width, id_width, 8 if oldest_today else 11, width >= 120)
 
