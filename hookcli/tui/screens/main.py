@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
-from itertools import islice
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -28,15 +26,13 @@ from hookcli.model.capture import Capture
 from hookcli.model.escape import visible, visible_block
 from hookcli.store import NotFound, Store
 from hookcli.store.query import Filters
+from hookcli.tui.search import run_filter
 from hookcli.tui.view import CaptureView, FilterError, Summary, parse_filter, summary_predicate
+from hookcli.tui.watcher import Follower
 from hookcli.tui.widgets.capture_list import CaptureList, ListHeader
 from hookcli.tui.widgets.detail import DetailPane
 
 FILTER_HINT = "/ filter: method:POST path:/hooks/* provider:stripe event:inv* since:10m or text"
-
-
-class _Cancelled(Exception):
-    pass
 
 
 def with_signature_state(cap: Capture) -> Capture:
@@ -67,7 +63,6 @@ class MainScreen(Screen[None]):
         Binding("3", "tab('raw')", "Raw", show=False),
         Binding("4", "tab('attempts')", "Attempts", show=False),
     ]
-    FIRST_PAGE = 200
 
     def __init__(self, store: Store, poll_seconds: float = 0.25) -> None:
         super().__init__()
@@ -115,32 +110,17 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="follow")
     def _follow(self) -> None:
         worker = get_current_worker()
+        follower = Follower(
+            self.store,
+            self.poll_seconds,
+            lambda: worker.is_cancelled,
+            lambda *args: self._from_thread(self._loaded, *args),
+            lambda entries: self._from_thread(self._changes, entries),
+        )
         try:
-            while not worker.is_cancelled:
-                mark, rows = self.store.summaries_marked()
-                first = list(islice(rows, self.FIRST_PAGE))
-                painted = threading.Event()
-                self._from_thread(self._loaded, first, False, painted)
-                # the rest parses in Python, holding the GIL: let the first page be drawn
-                # before, and give the UI a turn every few thousand rows while it runs
-                painted.wait(1.0)
-                rest = first
-                while chunk := list(islice(rows, 4096)):
-                    rest += chunk
-                    time.sleep(0)
-                self._from_thread(self._loaded, rest, True, None)
-                while not worker.is_cancelled:
-                    time.sleep(self.poll_seconds)
-                    got = self.store.changes_since(mark)
-                    if got is None:
-                        break  # compacted or cleared: read it all again
-                    mark, entries = got
-                    if entries:
-                        self._from_thread(self._changes, entries)
+            follower.run()
         except HookcliError as e:
             self._from_thread(self._store_failed, e)
-        finally:
-            self.store.close()
 
     def _loaded(self, rows: list[Summary], complete: bool, painted: threading.Event | None) -> None:
         self.view.load(rows)
@@ -273,40 +253,14 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="filter")
     def _run_filter(self, f: Filters, rows: list[Summary], upto_id: int) -> None:
-        """F over the captures up to UPTO_ID: in memory for the summary fields, through
-        the store (as `ls --search`) when it searches headers and bodies. ROWS is a
-        snapshot: the view replaces its lists, never changes them in place."""
         worker = get_current_worker()
-        predicate = summary_predicate(f)
-        record_ok = f.record_query()
-        matches: list[Summary] = []
         try:
-            if record_ok is None:
-                for i, s in enumerate(rows):
-                    if i % 4096 == 0 and worker.is_cancelled:
-                        return
-                    if predicate is None or predicate(s):
-                        matches.append(s)
-            else:
-                search = record_ok
-
-                def match(s: Summary) -> bool:
-                    return int(s["id"]) <= upto_id and (predicate is None or predicate(s))
-
-                def record_match(rec: dict[str, Any]) -> bool:
-                    if worker.is_cancelled:
-                        raise _Cancelled
-                    return search(rec)
-
-                matches = list(self.store.summaries(match=match, record_match=record_match))
-        except _Cancelled:
-            return
+            matches = run_filter(self.store, f, rows, upto_id, lambda: worker.is_cancelled)
         except HookcliError as e:
             self._from_thread(self._store_failed, e)
             return
-        finally:
-            self.store.close()
-        self._from_thread(self._filtered, f, matches, upto_id)
+        if matches is not None:
+            self._from_thread(self._filtered, f, matches, upto_id)
 
     def _filtered(self, f: Filters, matches: list[Summary], upto_id: int) -> None:
         if f != self.view.filters:
