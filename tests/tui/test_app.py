@@ -400,3 +400,26 @@ def test_the_detail_checks_the_signature_when_a_secret_is_configured(
         assert "signature valid" in screen_text(app)
 
     drive(store, scenario)
+
+
+def test_an_unreadable_store_is_reported_not_crashed_on(store: Path) -> None:
+    add(store, jcap("/a", {}))
+    with (store / "captures.jsonl").open("ab") as f:
+        f.write(b"this is not json\n")
+    (store / "index.jsonl").unlink()  # so the log is read again, bad line included
+
+    async def scenario(app: HookcliApp, pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: "error: store file" in screen_text(app))
+        assert "captures.jsonl cannot be read" in (app.main.problem or "")
+        assert app.is_running
+
+    async def main() -> None:
+        from hookcli.tui.app import build_app
+
+        app = build_app(Store(store), poll_seconds=0.05)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await scenario(app, pilot)
+
+    import asyncio
+
+    asyncio.run(main())

@@ -155,16 +155,15 @@ class MainScreen(Screen[None]):
             self.detail.show_note(f"Capture #{shown.id} was deleted.")
 
     def _store_failed(self, error: HookcliError) -> None:
-        self.problem = str(error)
-        self.capture_list.empty_text = f"error: {error}"
-        self.capture_list.rows_changed()
+        self.problem = visible(f"error: {error}")
         self._update_status()
+        self.capture_list.rows_changed()
 
     def _update_status(self) -> None:
         view = self.view
         text = Text()
         if self.problem:
-            text.append(visible(self.problem), style="bold red")
+            text.append(self.problem, style="bold red")
         else:
             total = f"{len(view.rows):,} capture{'s' if len(view.rows) != 1 else ''}"
             if view.filtered:
@@ -180,7 +179,9 @@ class MainScreen(Screen[None]):
         text.append(f" · {visible(str(self.store.root))}", style="dim")
         self.query_one("#status", Static).update(text)
         cl = self.capture_list
-        if not self.loaded and not view.rows:
+        if self.problem:
+            cl.empty_text = self.problem
+        elif not self.loaded and not view.rows:
             cl.empty_text = "Loading captures…"
         elif not view.rows:
             cl.empty_text = "No captures yet: run `hookcli listen`; new ones appear here."
