@@ -423,3 +423,24 @@ def test_an_unreadable_store_is_reported_not_crashed_on(store: Path) -> None:
     import asyncio
 
     asyncio.run(main())
+
+
+def test_no_color_turns_colours_off(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    add(store, jcap("/a", {"k": 1}, signature="invalid"))
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def scenario(app: HookcliApp, pilot: Pilot[None]) -> None:
+        assert app.no_color
+        await pilot.press("enter")
+        await until(pilot, lambda: '"k": 1' in screen_text(app))
+        update = app.screen._compositor.render_full_update()
+        colours = {
+            seg.style.color.triplet
+            for row in update.strips
+            for strip in row
+            for seg in strip
+            if seg.style and seg.style.color and seg.style.color.triplet
+        }
+        assert all(r == g == b for r, g, b in colours), "only shades of grey"
+
+    drive(store, scenario)
