@@ -106,10 +106,10 @@ def _read_record(path: Path) -> Capture:
 
 
 def tui(store: StoreOpt = None) -> None:
-    """Browse captures in a terminal UI: live list, detail, filter, diff, copy as curl.
+    """Browse captures in a terminal UI: live list, detail, filter, diff, replay, curl.
 
-    Keys: / filter, enter open, space mark, d diff two marked, c copy as curl,
-    x delete, ? all keys, q quit."""
+    Keys: / filter, enter open, space mark, d diff two marked, r replay,
+    c copy as curl, x delete, ? all keys, q quit."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise HookcliError(
             "the TUI needs a terminal (stdin and stdout are not both a TTY)",
