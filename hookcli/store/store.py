@@ -256,25 +256,32 @@ class Store:
         """All live summaries, newest first, and the mark they were read up to: a follower
         continues from it with `changes_since`, reading only what was appended after."""
         files = self._files
-        _, end = files.snapshot()
-        mark = IndexMark(files.generation, end)
-        return mark, (entry["s"] for entry in self._live_puts(files, end))
+        with access(self.root, files.writable):
+            _, end = files.snapshot()
+        return IndexMark(files.generation, end), self._marked_rows(files, end)
+
+    def _marked_rows(self, files: LogFiles, end: int) -> Iterator[Summary]:
+        with access(self.root, files.writable):
+            for entry in self._live_puts(files, end):
+                yield entry["s"]
 
     def changes_since(self, mark: IndexMark) -> tuple[IndexMark, list[dict[str, Any]]] | None:
         """Index entries appended after MARK, oldest first (`put` with its summary in "s",
         `del` with "ids", `attempt` with "id"), and the mark after them. None when the
-        files were replaced since (compaction, clear): read the summaries again."""
+        files were replaced since (compaction, clear, or a store created where there was
+        none): read the summaries again."""
         files = self._files
-        _, end = files.snapshot()
-        if files.generation != mark.files:
-            return None
-        entries: list[dict[str, Any]] = []
-        offset = mark.offset
-        for after, entry in files.index_forward(mark.offset):
-            if after > end:
-                break
-            entries.append(entry)
-            offset = after
+        with access(self.root, files.writable):
+            _, end = files.snapshot()
+            if files.generation != mark.files:
+                return None
+            entries: list[dict[str, Any]] = []
+            offset = mark.offset
+            for after, entry in files.index_forward(mark.offset):
+                if after > end:
+                    break
+                entries.append(entry)
+                offset = after
         return IndexMark(mark.files, offset), entries
 
     # -- helpers --------------------------------------------------------------------------

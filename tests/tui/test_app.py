@@ -444,3 +444,18 @@ def test_no_color_turns_colours_off(store: Path, monkeypatch: pytest.MonkeyPatch
         assert all(r == g == b for r, g, b in colours), "only shades of grey"
 
     drive(store, scenario)
+
+
+def test_on_a_missing_store_it_creates_nothing_and_shows_captures_once_listen_starts(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "not-yet"
+
+    async def scenario(app: HookcliApp, pilot: Pilot[None]) -> None:
+        assert "No captures yet" in list_rows(app)[0]
+        await pilot.pause(0.2)
+        assert not store.exists()
+        add(store, jcap("/first", {}))
+        await until(pilot, lambda: "/first" in list_rows(app)[0])
+
+    drive(store, scenario)

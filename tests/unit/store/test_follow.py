@@ -46,3 +46,19 @@ def test_a_replaced_store_asks_for_a_fresh_read(tmp_path: Path) -> None:
     assert reader.changes_since(mark) is None
     _, rows = reader.summaries_marked()
     assert [s["id"] for s in rows] == [2]
+
+
+def test_a_follower_on_a_missing_store_creates_nothing_and_sees_it_appear(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "later"
+    reader = Store(root)
+    mark, rows = reader.summaries_marked()
+    assert list(rows) == []
+    got = reader.changes_since(mark)
+    assert got is not None and got[1] == []
+    assert not root.exists(), "reading creates nothing"
+    Store(root).add([cap("/first")])
+    assert reader.changes_since(mark) is None, "a new store: read it from the start"
+    _, rows = reader.summaries_marked()
+    assert [s["path"] for s in rows] == ["/first"]
