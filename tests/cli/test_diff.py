@@ -109,7 +109,7 @@ def test_unknown_id_exits_1(two: Path) -> None:
     r = run(two, "diff", "1", "99")
     assert r.returncode == 1
     assert r.stderr.decode().strip() == (
-        "error: no capture 99 in this store (run `hookcli ls` to see the ids)"
+        f"error: no capture 99 in {two} (run `hookcli ls` to see the ids)"
     )
 
 

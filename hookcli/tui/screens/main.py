@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -104,8 +105,16 @@ class MainScreen(Screen[None]):
     # -- loading and following the store -------------------------------------------------
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the app is closing
-            self.app.call_from_thread(callback, *args)
+        """Run CALLBACK on the UI thread, unless the app is closing meanwhile (a worker
+        may still report after `q`: its widgets are then gone, which is no error)."""
+
+        def on_ui() -> None:
+            if self.is_attached:
+                with contextlib.suppress(NoMatches):
+                    callback(*args)
+
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(on_ui)
 
     @work(thread=True, exclusive=True, group="follow")
     def _follow(self) -> None:
@@ -303,15 +312,17 @@ class MainScreen(Screen[None]):
         try:
             prepared = prepare(with_signature_state(self.store.get(capture_id)))
         except NotFound:
-            self._from_thread(self.detail.show_note, f"Capture #{capture_id} was deleted.")
+            note = f"Capture #{capture_id} was deleted."
+            self._from_thread(lambda: self.detail.show_note(note))
             return
         except HookcliError as e:
-            self._from_thread(self.detail.show_note, f"error: {e}")
+            note = visible(f"error: {e}")
+            self._from_thread(lambda: self.detail.show_note(note))
             return
         finally:
             self.store.close()
         if not get_current_worker().is_cancelled:
-            self._from_thread(self.detail.show, prepared)
+            self._from_thread(lambda: self.detail.show(prepared))
 
     def action_go_back(self) -> None:
         focused = self.focused
