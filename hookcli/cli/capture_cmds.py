@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hookcli.cli.common import JsonOpt, StoreOpt, handled, read_arg_bytes
 from hookcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from hookcli.delivery.routes import Routes
 
 
 def listen(
@@ -42,11 +46,55 @@ def listen(
         float,
         typer.Option(help="Seconds a sender may take to send its body before a 408.", min=0.1),
     ] = 60.0,
+    forward_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forward-to",
+            metavar="URL",
+            help="Forward each capture to URL, its path joined with the captured one (repeatable).",
+        ),
+    ] = None,
+    route: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="GLOB=URL",
+            help="Forward captures whose event type matches GLOB to URL instead "
+            "(repeatable; first match wins).",
+        ),
+    ] = None,
+    routes: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="TOML routes file (route tables of event and to), checked after --route.",
+        ),
+    ] = None,
+    forward_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for a forward's answer; 0 waits forever.", min=0)
+    ] = 30.0,
+    forward_retries: Annotated[
+        int,
+        typer.Option(
+            help="Retries of a forward on connection errors, timeouts, 5xx and 429.", min=0
+        ),
+    ] = 0,
+    forward_queue: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Captures waiting per target; past that, forwards are skipped (and recorded).",
+            min=1,
+        ),
+    ] = 1000,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify forward targets' TLS certificates.")
+    ] = False,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run a local catch server that records every request it receives."""
     from hookcli.cli.listen_run import ListenConfig, run
+    from hookcli.server.forward import ForwardOptions
 
     try:
         from hookcli.model.units import parse_size
@@ -66,8 +114,27 @@ def listen(
         secrets=live_secrets(secret or []),
         store=store,
         json=json_out,
+        forward=forward_routes(forward_to or [], route or [], routes),
+        forward_options=ForwardOptions(
+            timeout=forward_timeout,
+            retries=forward_retries,
+            insecure=insecure,
+            max_pending=forward_queue,
+        ),
     )
     run(cfg)
+
+
+def forward_routes(forward_to: list[str], route: list[str], routes_file: Path | None) -> Routes:
+    """--forward-to, --route and --routes as one Routes; --route flags are checked before
+    the file's routes. Every bad value is a usage error before the server starts."""
+    from hookcli.delivery.prepare import check_url
+    from hookcli.delivery.routes import Routes, load_routes, parse_route
+
+    given = [parse_route(r) for r in route]
+    if routes_file is not None:
+        given += load_routes(routes_file)
+    return Routes(given, [check_url(u, "--forward-to") for u in forward_to])
 
 
 def live_secrets(given: list[str]) -> dict[str, str]:

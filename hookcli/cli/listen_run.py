@@ -11,13 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hookcli.cli.common import open_store
+from hookcli.delivery.routes import Routes
 from hookcli.errors import HookcliError
+from hookcli.model.capture import Attempt
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
 from hookcli.render.live import LiveLines, use_color
+from hookcli.server import forward
 from hookcli.server.app import CatchServer, Event, ServerOptions, describe
+from hookcli.server.forward import Forwarder, ForwardOptions
 from hookcli.server.runner import serve_until_signal
 from hookcli.signing.classify import classify
+
+#: seconds pending forwards get to finish once listen is told to stop (the whole stop must
+#: stay within 2 s)
+FORWARD_GRACE = 1.0
 
 
 @dataclass
@@ -33,6 +41,8 @@ class ListenConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     store: Path | None = None
     json: bool = False
+    forward: Routes | None = None
+    forward_options: ForwardOptions = field(default_factory=ForwardOptions)
 
 
 class Printer:
@@ -43,12 +53,34 @@ class Printer:
         self.lines = LiveLines(use_color(sys.stdout))
         self.warn = LiveLines(use_color(sys.stderr))
 
-    def started(self, url: str, store_path: Path) -> None:
+    def started(self, url: str, store_path: Path, routes: Routes | None) -> None:
         if self.as_json:
-            self._emit({"event": "listening", "url": url, "store": str(store_path)})
+            ev: dict[str, object] = {"event": "listening", "url": url, "store": str(store_path)}
+            if routes:
+                ev["forward_to"] = list(routes.default)
+                ev["routes"] = [r.to_record() for r in routes.routes]
+            self._emit(ev)
+            return
+        out = [f"Listening on {url}  (store: {store_path}; Ctrl-C to stop)"]
+        if routes:
+            out += [f"Route {visible(r.event)} → {', '.join(r.to)}" for r in routes.routes]
+            if routes.default:
+                rest = "Everything else" if routes.routes else "Forwarding"
+                out.append(f"{rest} → {', '.join(routes.default)}")
+        sys.stdout.write("\n".join(out) + "\n")
+        sys.stdout.flush()
+
+    def forwarded(self, batch: list[tuple[int, Attempt]]) -> None:
+        if self.as_json:
+            text = "".join(json.dumps(forward.describe(cid, a)) + "\n" for cid, a in batch)
         else:
-            sys.stdout.write(f"Listening on {url}  (store: {store_path}; Ctrl-C to stop)\n")
-            sys.stdout.flush()
+            text = "".join(self.lines.forwarded(cid, a) + "\n" for cid, a in batch)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def warning(self, text: str) -> None:
+        sys.stderr.write(self.warn.warning(text) + "\n")
+        sys.stderr.flush()
 
     def events(self, events: list[Event]) -> None:
         out = sys.stdout
@@ -93,8 +125,24 @@ def run(cfg: ListenConfig) -> None:
     )
     secrets = cfg.secrets
     server = CatchServer(store, options, printer.events, lambda c: classify(c, secrets))
+    routes = cfg.forward
+
+    async def serve() -> None:
+        forwarder = None
+        if routes:
+            forwarder = Forwarder(
+                routes, store, printer.forwarded, cfg.forward_options, printer.warning
+            )
+            forwarder.start()
+            server.after_capture.append(forwarder.submit)
+        try:
+            await serve_until_signal(server, lambda url: printer.started(url, store.root, routes))
+        finally:
+            if forwarder is not None:
+                await forwarder.close(FORWARD_GRACE)
+
     try:
-        asyncio.run(serve_until_signal(server, lambda url: printer.started(url, store.root)))
+        asyncio.run(serve())
     except OSError as e:
         if isinstance(e, socket.gaierror) or e.errno in (
             errno.EADDRINUSE,

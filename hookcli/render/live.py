@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from hookcli.model.capture import Capture
+from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
 
@@ -19,6 +19,8 @@ _GREEN = "\x1b[32m"
 _RED = "\x1b[31m"
 _YELLOW = "\x1b[33m"
 _CYAN = "\x1b[36m"
+#: how much of a failed forward's answer its line shows
+_EXCERPT_CHARS = 120
 
 
 def use_color(stream: TextIO) -> bool:
@@ -90,6 +92,32 @@ class LiveLines:
             code = _GREEN if c.signature == "valid" else _RED
             parts.append(self._c(code, f"signature {c.signature}"))
         return "  ".join(parts)
+
+    def forwarded(self, capture_id: int, a: Attempt) -> str:
+        """One forward attempt, under its capture's line: target, status, latency, and
+        what went wrong (the error, or the first line of a non-2xx answer)."""
+        from hookcli.render.delivery import status_text
+
+        t = self._local_time(a.at)
+        status = status_text(a.status)
+        parts = [
+            self._c(_DIM, t),
+            self._c(_BOLD, f"#{capture_id:<5}"),
+            "→ " + visible(a.target),
+            self._c(_GREEN if a.ok else _YELLOW if a.status is None else _RED, status),
+            self._c(_DIM, f"{a.latency_ms:.0f} ms"),
+        ]
+        if a.retry:
+            parts.append(self._c(_DIM, f"retry {a.retry}"))
+        line = "  ".join(parts)
+        if a.error:
+            line += ": " + visible(a.error)
+        elif not a.ok and a.response_excerpt:
+            first = a.response_excerpt.lstrip().split("\n", 1)[0].rstrip("\r")
+            if len(first) > _EXCERPT_CHARS:
+                first = first[:_EXCERPT_CHARS] + "…"
+            line += "  " + visible(first)
+        return line
 
     def warning(self, text: str) -> str:
         return self._c(_YELLOW, f"warning: {text}")

@@ -1,0 +1,189 @@
+"""Live forwarding for `listen`: each capture sent on to its targets in the background.
+
+The catch server hands every recorded capture to `Forwarder.submit` (its `after_capture`
+hook), which only queues it: nothing the targets do can delay recording or the answer to
+the sender. Each target has its own bounded queue and its own workers, so a slow or dead
+target never holds up a fast one. A capture that finds its target's queue full is not
+waited for: it is recorded as a skipped attempt. Attempts are written to the store in
+batches (all that finish in one turn of the event loop share one append), then reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from hookcli.delivery.client import RetryPolicy, deliver, new_session
+from hookcli.delivery.prepare import for_capture, join_url
+from hookcli.delivery.routes import Routes
+from hookcli.model.capture import Attempt, Capture, now_iso
+from hookcli.model.units import human_size
+from hookcli.store import Store
+
+#: what `report` receives: (capture id, attempt), in the order they were recorded
+Forwarded = list[tuple[int, Attempt]]
+
+
+@dataclass
+class ForwardOptions:
+    timeout: float | None = 30.0  # per attempt; 0 or None waits forever
+    retries: int = 0
+    insecure: bool = False
+    workers: int = 8  # requests in flight per target
+    max_pending: int = 1000  # captures queued per target before forwards are skipped
+    max_pending_bytes: int = 64 * 1024 * 1024  # body bytes queued per target
+
+
+@dataclass
+class _Target:
+    base: str
+    queue: asyncio.Queue[Capture] = field(default_factory=asyncio.Queue)
+    pending_bytes: int = 0
+    workers: list[asyncio.Task[None]] = field(default_factory=list)
+    busy: dict[asyncio.Task[None], tuple[Capture, bool]] = field(default_factory=dict)
+
+
+class Forwarder:
+    def __init__(
+        self,
+        routes: Routes,
+        store: Store,
+        report: Callable[[Forwarded], None],
+        options: ForwardOptions | None = None,
+        warn: Callable[[str], None] | None = None,
+    ):
+        self.routes = routes
+        self.store = store
+        self.report = report
+        self.warn = warn
+        self.options = options or ForwardOptions()
+        self._targets: dict[str, _Target] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._policy = RetryPolicy(retries=self.options.retries, rng=random.Random())
+        self._done: Forwarded = []
+        self._flush_scheduled = False
+        self._closing = False
+
+    def start(self) -> None:
+        """Open the client session and start the workers (inside the running loop)."""
+        opts = self.options
+        bases = self.routes.targets
+        self._session = new_session(opts.workers * max(1, len(bases)), opts.insecure, opts.timeout)
+        for base in bases:
+            target = self._targets[base] = _Target(base)
+            for _ in range(opts.workers):
+                target.workers.append(asyncio.create_task(self._work(target)))
+
+    # -- the server's hook: never blocks, never raises -------------------------------------
+
+    def submit(self, capture: Capture) -> None:
+        opts = self.options
+        for base in self.routes.for_event(capture.event_type):
+            target = self._targets[base]
+            size = len(capture.body)
+            pending = target.queue.qsize()
+            if self._closing:
+                self._skip(capture, base, "not sent: listen was stopping")
+            elif pending >= opts.max_pending:
+                self._skip(capture, base, f"skipped: forward queue full ({pending} pending)")
+            elif pending and target.pending_bytes + size > opts.max_pending_bytes:
+                held = f"{pending} pending, {human_size(target.pending_bytes)}"
+                self._skip(capture, base, f"skipped: forward queue full ({held})")
+            else:
+                target.pending_bytes += size
+                target.queue.put_nowait(capture)
+
+    def _skip(self, capture: Capture, base: str, why: str) -> None:
+        url = join_url(base, capture.path, capture.query)
+        self._record(capture.id, Attempt(now_iso(), url, None, 0.0, why, base=base))
+
+    # -- workers ---------------------------------------------------------------------------
+
+    async def _work(self, target: _Target) -> None:
+        assert self._session is not None
+        session, me = self._session, asyncio.current_task()
+        assert me is not None
+        while True:
+            capture = await target.queue.get()
+            target.pending_bytes -= len(capture.body)
+            target.busy[me] = (capture, False)
+
+            def tried(attempt: Attempt, wait: float | None, capture: Capture = capture) -> None:
+                target.busy[me] = (capture, wait is not None)  # waiting to retry?
+                self._record(capture.id, attempt)
+
+            try:
+                out = for_capture(capture, target.base)
+                await deliver(session, out, self._policy, tried)
+            finally:
+                del target.busy[me]
+                target.queue.task_done()
+
+    # -- recording: one store append per turn of the event loop ----------------------------
+
+    def _record(self, capture_id: int, attempt: Attempt) -> None:
+        self._done.append((capture_id, attempt))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        batch, self._done = self._done, []
+        self._flush_scheduled = False
+        if not batch:
+            return
+        try:
+            self.store.add_attempts((cid, "forwards", a) for cid, a in batch)
+        except Exception as e:  # the forward happened; say the record of it was lost
+            if self.warn is not None:
+                self.warn(f"{len(batch)} forward attempt(s) not recorded: {e}")
+        self.report(batch)
+
+    # -- shutdown --------------------------------------------------------------------------
+
+    async def close(self, grace: float = 1.0) -> None:
+        """Give pending forwards up to GRACE seconds, then record what is left as not sent
+        (queued) or unanswered (in flight), and close the session. Bounded by GRACE plus
+        the time to cancel the workers."""
+        self._closing = True
+        targets = list(self._targets.values())
+        if any(t.queue.qsize() or t.busy for t in targets):
+            drained = asyncio.gather(*(t.queue.join() for t in targets))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(drained, grace)
+        for t in targets:
+            for capture, retrying in list(t.busy.values()):
+                why = (
+                    "not retried: listen stopped"
+                    if retrying
+                    else f"no answer: listen stopped ({grace:g} s grace)"
+                )
+                self._skip(capture, t.base, why)
+            for w in t.workers:
+                w.cancel()
+            while not t.queue.empty():
+                self._skip(t.queue.get_nowait(), t.base, "not sent: listen stopped")
+        await asyncio.gather(*(w for t in targets for w in t.workers), return_exceptions=True)
+        self._flush()
+        if self._session is not None:
+            await self._session.close()
+
+
+def describe(capture_id: int, attempt: Attempt) -> dict[str, Any]:
+    """The JSON line `listen --json` prints for a forward attempt."""
+    return {
+        "event": "forwarded",
+        "id": capture_id,
+        "target": attempt.target,
+        "base": attempt.base,
+        "status": attempt.status,
+        "latency_ms": attempt.latency_ms,
+        "error": attempt.error,
+        "retry": attempt.retry,
+    }
