@@ -64,6 +64,7 @@ class LiveLines:
         self.color = color
         self._p = Paint(color)
         self._clock: tuple[str, str] = ("", "")  # (received_at up to seconds, local HH:MM:SS)
+        self._statuses: dict[int | None, str] = {}
 
     def _local_time(self, iso: str) -> str:
         """HH:MM:SS in local time, converted once per second of arrivals, not per request."""
@@ -96,20 +97,13 @@ class LiveLines:
     def forwarded(self, capture_id: int, a: Attempt) -> str:
         """One forward attempt, under its capture's line: target, status, latency, and
         what went wrong (the error, or the first line of a non-2xx answer)."""
-        from hookcli.render.delivery import status_text
-
-        t = self._local_time(a.at)
-        status = status_text(a.status)
-        parts = [
-            self._c(_DIM, t),
-            self._c(_BOLD, f"#{capture_id:<5}"),
-            "→ " + visible(a.target),
-            self._c(_GREEN if a.ok else _YELLOW if a.status is None else _RED, status),
-            self._c(_DIM, f"{a.latency_ms:.0f} ms"),
-        ]
+        line = (
+            f"{self._c(_DIM, self._local_time(a.at))}  {self._c(_BOLD, f'#{capture_id:<5}')}  "
+            f"→ {visible(a.target)}  {self._status(a.status)}  "
+            f"{self._c(_DIM, f'{a.latency_ms:.0f} ms')}"
+        )
         if a.retry:
-            parts.append(self._c(_DIM, f"retry {a.retry}"))
-        line = "  ".join(parts)
+            line += "  " + self._c(_DIM, f"retry {a.retry}")
         if a.error:
             line += ": " + visible(a.error)
         elif not a.ok and a.response_excerpt:
@@ -118,6 +112,18 @@ class LiveLines:
                 first = first[:_EXCERPT_CHARS] + "…"
             line += "  " + visible(first)
         return line
+
+    def _status(self, status: int | None) -> str:
+        """'200 OK' in green, '502 Bad Gateway' in red, 'no answer' in yellow; worked out
+        once per status (a flood of skipped forwards prints thousands a second)."""
+        shown = self._statuses.get(status)
+        if shown is None:
+            from hookcli.render.delivery import status_text  # delivery imports this module
+
+            ok = status is not None and 200 <= status < 300
+            code = _GREEN if ok else _YELLOW if status is None else _RED
+            shown = self._statuses[status] = self._c(code, status_text(status))
+        return shown
 
     def warning(self, text: str) -> str:
         return self._c(_YELLOW, f"warning: {text}")

@@ -29,6 +29,12 @@ from hookcli.store import Store
 #: what `report` receives: (capture id, attempt), in the order they were recorded
 Forwarded = list[tuple[int, Attempt]]
 
+#: seconds a target that gave no answer (refused, unreachable, timed out) gets no new
+#: forward: each try at a dead target costs more CPU than recording a capture, so under a
+#: flood they would starve the server; at human pace every capture is still tried
+NO_ANSWER_PAUSE = 1.0
+_PAUSED = f"skipped: target gave no answer in the last {NO_ANSWER_PAUSE:g} s"
+
 
 @dataclass
 class ForwardOptions:
@@ -45,6 +51,7 @@ class _Target:
     base: str
     queue: asyncio.Queue[Capture] = field(default_factory=asyncio.Queue)
     pending_bytes: int = 0
+    paused_until: float = 0.0  # loop time; see NO_ANSWER_PAUSE
     workers: list[asyncio.Task[None]] = field(default_factory=list)
     busy: dict[asyncio.Task[None], tuple[Capture, bool]] = field(default_factory=dict)
 
@@ -72,6 +79,7 @@ class Forwarder:
 
     def start(self) -> None:
         """Open the client session and start the workers (inside the running loop)."""
+        self._loop = asyncio.get_running_loop()
         opts = self.options
         bases = self.routes.targets
         self._session = new_session(opts.workers * max(1, len(bases)), opts.insecure, opts.timeout)
@@ -84,24 +92,31 @@ class Forwarder:
 
     def submit(self, capture: Capture) -> None:
         opts = self.options
+        now = self._loop.time()
+        at = ""  # one timestamp for all of this capture's skips, made only if one is
         for base in self.routes.for_event(capture.event_type):
             target = self._targets[base]
             size = len(capture.body)
             pending = target.queue.qsize()
             if self._closing:
-                self._skip(capture, base, "not sent: listen was stopping")
+                why = "not sent: listen was stopping"
+            elif now < target.paused_until:
+                why = _PAUSED
             elif pending >= opts.max_pending:
-                self._skip(capture, base, f"skipped: forward queue full ({pending} pending)")
+                why = f"skipped: forward queue full ({pending} pending)"
             elif pending and target.pending_bytes + size > opts.max_pending_bytes:
-                held = f"{pending} pending, {human_size(target.pending_bytes)}"
-                self._skip(capture, base, f"skipped: forward queue full ({held})")
+                why = f"skipped: forward queue full ({pending} pending, "
+                why += f"{human_size(target.pending_bytes)})"
             else:
                 target.pending_bytes += size
                 target.queue.put_nowait(capture)
+                continue
+            at = at or now_iso()
+            self._skip(capture, base, why, at)
 
-    def _skip(self, capture: Capture, base: str, why: str) -> None:
+    def _skip(self, capture: Capture, base: str, why: str, at: str = "") -> None:
         url = join_url(base, capture.path, capture.query)
-        self._record(capture.id, Attempt(now_iso(), url, None, 0.0, why, base=base))
+        self._record(capture.id, Attempt(at or now_iso(), url, None, 0.0, why, base=base))
 
     # -- workers ---------------------------------------------------------------------------
 
@@ -112,10 +127,16 @@ class Forwarder:
         while True:
             capture = await target.queue.get()
             target.pending_bytes -= len(capture.body)
+            if self._loop.time() < target.paused_until:  # queued before the target failed
+                self._skip(capture, target.base, _PAUSED)
+                target.queue.task_done()
+                continue
             target.busy[me] = (capture, False)
 
             def tried(attempt: Attempt, wait: float | None, capture: Capture = capture) -> None:
                 target.busy[me] = (capture, wait is not None)  # waiting to retry?
+                if attempt.status is None:
+                    target.paused_until = self._loop.time() + NO_ANSWER_PAUSE
                 self._record(capture.id, attempt)
 
             try:
@@ -131,7 +152,7 @@ class Forwarder:
         self._done.append((capture_id, attempt))
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         batch, self._done = self._done, []

@@ -25,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PYTHON = sys.executable
 HOOKCLI = str(Path(PYTHON).with_name("hookcli"))
+#: the installed script, else the package run from the checkout (children run with cwd=ROOT)
+HOOKCLI_ARGV = [HOOKCLI] if Path(HOOKCLI).exists() else [PYTHON, "-m", "hookcli"]
 BASELINE_SERVER = str(HERE / "baseline_server.py")
 HOST = "127.0.0.1"
 
@@ -77,6 +79,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env={**CHILD_ENV, **(env or {})},
+            cwd=ROOT,
         )
         try:
             wait_port(port, self.proc)
@@ -85,17 +88,20 @@ class Server:
             raise
 
     @classmethod
-    def hookcli(cls, store: Path, json_out: bool = False) -> Server:
+    def hookcli(cls, store: Path, json_out: bool = False, extra: Sequence[str] = ()) -> Server:
         port = free_port()
-        argv = [HOOKCLI, "listen", "--host", HOST, "--port", str(port), "--store", str(store)]
+        argv = [*HOOKCLI_ARGV, "listen", "--host", HOST, "--port", str(port)]
+        argv += ["--store", str(store), *extra]
         if json_out:
             argv.append("--json")
         return cls(argv, port)
 
     @classmethod
-    def baseline(cls, lowlevel: bool = False) -> Server:
+    def baseline(cls, lowlevel: bool = False, delay: float = 0.0) -> Server:
         port = free_port()
         extra = ["--lowlevel"] if lowlevel else []
+        if delay:
+            extra += ["--delay", str(delay)]
         return cls([PYTHON, BASELINE_SERVER, "--port", str(port), *extra], port)
 
     def rss_kib(self) -> int:
@@ -274,10 +280,11 @@ def send_captures(url: str, store: Path, target: int, limit: float = 120.0) -> i
 class PutCounter:
     """Counts the store's capture (put) index lines incrementally, reading only what was
     appended since the last call. Nothing here ever deletes, so this is the number of
-    captures the store holds."""
+    captures the store holds. With OP="attempt" it counts forward/replay attempts."""
 
-    def __init__(self, store: Path):
+    def __init__(self, store: Path, op: str = "put"):
         self.index = store / "index.jsonl"
+        self.prefix = b'{"op":"%s"' % op.encode()
         self.offset = 0
         self.puts = 0
 
@@ -289,9 +296,7 @@ class PutCounter:
         except FileNotFoundError:
             return self.puts
         complete = data.rfind(b"\n") + 1
-        self.puts += sum(
-            1 for line in data[:complete].splitlines() if line.startswith(b'{"op":"put"')
-        )
+        self.puts += sum(1 for line in data[:complete].splitlines() if line.startswith(self.prefix))
         self.offset += complete
         return self.puts
 
@@ -304,12 +309,13 @@ def count_puts(store: Path) -> int:
 def last_id(store: Path) -> int:
     """The newest capture id as `hookcli ls --json --limit 1` reports it (0 when empty)."""
     out = subprocess.run(
-        [HOOKCLI, "ls", "--json", "--limit", "1", "--store", str(store)],
+        [*HOOKCLI_ARGV, "ls", "--json", "--limit", "1", "--store", str(store)],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
         env=CHILD_ENV,
+        cwd=ROOT,
     ).stdout
     rows = json.loads(out)
     return int(rows[0]["id"]) if rows else 0

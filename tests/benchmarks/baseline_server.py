@@ -6,7 +6,8 @@ small JSON body, and records nothing. Same aiohttp, same Python, same runner set
 
 By default it is an aiohttp Application with one catch-all route, the usual way to write
 one. With --lowlevel it uses aiohttp's low-level `web.Server` (no router, no app), as
-`hookcli listen` does: the stricter baseline.
+`hookcli listen` does: the stricter baseline. With --delay SECONDS it answers that much
+later: the slow target of the forwarding benchmark.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -23,14 +25,26 @@ async def handle(request: web.BaseRequest) -> web.Response:
     return web.Response(status=200, body=b'{"ok":true}', content_type="application/json")
 
 
-async def main(host: str, port: int, lowlevel: bool) -> None:
+def slow(delay: float) -> Callable[[web.BaseRequest], Awaitable[web.Response]]:
+    """The handler, answering after DELAY seconds: a slow forward target."""
+
+    async def handle_slowly(request: web.BaseRequest) -> web.Response:
+        await request.read()
+        await asyncio.sleep(delay)
+        return web.Response(status=200, body=b'{"ok":true}', content_type="application/json")
+
+    return handle_slowly
+
+
+async def main(host: str, port: int, lowlevel: bool, delay: float = 0.0) -> None:
+    handler = slow(delay) if delay else handle
     runner: web.BaseRunner
     if lowlevel:
-        server = web.Server(handle, auto_decompress=False, access_log=None)
+        server = web.Server(handler, auto_decompress=False, access_log=None)
         runner = web.ServerRunner(server, handle_signals=False)
     else:
         app = web.Application(client_max_size=25 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", handle)
+        app.router.add_route("*", "/{tail:.*}", handler)
         runner = web.AppRunner(app, auto_decompress=False, access_log=None, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -48,5 +62,6 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9100)
     parser.add_argument("--lowlevel", action="store_true", help="aiohttp's low-level server")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before answering")
     args = parser.parse_args()
-    asyncio.run(main(args.host, args.port, args.lowlevel))
+    asyncio.run(main(args.host, args.port, args.lowlevel, args.delay))

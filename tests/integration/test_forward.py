@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.conftest import Listener, run, run_json, send
 from tests.receiver import Receiver
 
 DEAD = "http://127.0.0.1:1"  # nothing listens on port 1: connection refused
+PAUSED = "skipped: target gave no answer in the last 1 s"
 
 
 @pytest.fixture
@@ -263,9 +265,27 @@ def test_dead_target_under_fast_captures_loses_nothing(store: Path) -> None:
     assert answers == [200] * count
     rows = run_json(store, "ls", "--limit", str(count + 10))
     assert len(rows) == count
-    assert {e["id"] for e in events} == {r["id"] for r in rows}
-    assert all(e["status"] is None and "connection refused" in e["error"] for e in events)
-    assert forwards_of(store, rows[0]["id"])[0]["error"] == f"connection refused to {DEAD}"
+    assert sorted(e["id"] for e in events) == sorted(r["id"] for r in rows)  # one each
+    errors = Counter(e["error"] for e in events)
+    assert set(errors) == {f"connection refused to {DEAD}", PAUSED}
+    assert all(e["status"] is None for e in events)
+    assert forwards_of(store, rows[-1]["id"])[0]["error"] == f"connection refused to {DEAD}"
+
+
+def test_a_target_that_gave_no_answer_gets_no_forward_for_a_second(store: Path) -> None:
+    lst = Listener(store, "--forward-to", DEAD)
+    try:
+        catch(lst)
+        first = lst.wait_event("forwarded")
+        catch(lst)
+        second = lst.wait_event("forwarded")
+        time.sleep(1.2)
+        catch(lst)
+        third = lst.wait_event("forwarded")
+    finally:
+        lst.stop()
+    assert first["error"] == third["error"] == f"connection refused to {DEAD}"
+    assert second["error"] == PAUSED and second["status"] is None
 
 
 def test_slow_target_does_not_delay_answers(store: Path, make_receiver: Any) -> None:
