@@ -90,6 +90,7 @@ def parse_route(text: str, flag: str = "--route") -> Route:
 
 
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_SHAPE = 'each route is a [[route]] table with event = "GLOB" and to = "URL" or a list'
 
 
 def load_routes(path: Path, flag: str = "--routes") -> list[Route]:
@@ -107,16 +108,14 @@ def load_routes(path: Path, flag: str = "--routes") -> list[Route]:
         m = _POSITION.search(message)
         where = f"line {m.group(1)}, column {m.group(2)}: " if m else ""
         reason = message[: m.start()] if m else message
-        raise UsageError(f"{flag} {path}: {where}{reason}", "see docs/forwarding.md") from None
+        raise UsageError(f"{flag} {path}: {where}{reason}", _SHAPE) from None
     return _parse(doc, f"{flag} {path}")
 
 
 def _parse(doc: dict[str, Any], where: str) -> list[Route]:
     unknown = sorted(set(doc) - {"route"})
     if unknown:
-        raise UsageError(
-            f"{where}: unknown key {unknown[0]!r}", 'routes are [[route]] tables: event = "...", to'
-        )
+        raise UsageError(f"{where}: unknown key {unknown[0]!r}", _SHAPE)
     entries = doc.get("route", [])
     if not isinstance(entries, list):
         raise UsageError(f"{where}: 'route' must be an array of tables ([[route]])")

@@ -21,6 +21,8 @@ _YELLOW = "\x1b[33m"
 _CYAN = "\x1b[36m"
 #: how much of a failed forward's answer its line shows
 _EXCERPT_CHARS = 120
+#: how a forward that was never sent (queue full, target paused, listen stopping) begins
+_NOT_SENT = ("skipped:", "not sent:", "not retried:")
 
 
 def use_color(stream: TextIO) -> bool:
@@ -97,11 +99,13 @@ class LiveLines:
     def forwarded(self, capture_id: int, a: Attempt) -> str:
         """One forward attempt, under its capture's line: target, status, latency, and
         what went wrong (the error, or the first line of a non-2xx answer)."""
-        line = (
+        head = (
             f"{self._c(_DIM, self._local_time(a.at))}  {self._c(_BOLD, f'#{capture_id:<5}')}  "
-            f"→ {visible(a.target)}  {self._status(a.status)}  "
-            f"{self._c(_DIM, f'{a.latency_ms:.0f} ms')}"
+            f"→ {visible(a.target)}  "
         )
+        if a.status is None and a.error and a.error.startswith(_NOT_SENT):
+            return head + self._c(_YELLOW, visible(a.error))  # nothing went out: no latency
+        line = f"{head}{self._status(a.status)}  {self._c(_DIM, f'{a.latency_ms:.0f} ms')}"
         if a.retry:
             line += "  " + self._c(_DIM, f"retry {a.retry}")
         if a.error:

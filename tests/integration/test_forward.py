@@ -202,11 +202,16 @@ def test_dead_target_is_recorded_and_shown_as_refused(store: Path) -> None:
         deadline = time.time() + 10
         while time.time() < deadline and not any("refused" in ln for ln in lst.lines):
             time.sleep(0.05)
+        skipped = catch(lst, "/hooks/z2")  # within a second of the refusal
+        while time.time() < deadline and not any("skipped" in ln for ln in lst.lines):
+            time.sleep(0.05)
     finally:
         lst.stop()
     line = next(ln for ln in lst.lines if "refused" in ln)
     assert f"#{cid:<5}  → {DEAD}/hooks/z  no answer  " in line
     assert line.endswith(f" ms: connection refused to {DEAD}")
+    line = next(ln for ln in lst.lines if "skipped" in ln)
+    assert line.endswith(f"#{skipped:<5}  → {DEAD}/hooks/z2  {PAUSED}")  # no status, no ms
     [attempt] = forwards_of(store, cid)
     assert attempt["status"] is None and attempt["error"] == f"connection refused to {DEAD}"
 
