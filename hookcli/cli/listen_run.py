@@ -135,8 +135,15 @@ def run(cfg: ListenConfig) -> None:
             )
             forwarder.start()
             server.after_capture.append(forwarder.submit)
+
+        async def check(url: str) -> None:
+            if routes:
+                forward.check_not_self(routes, url)
+
         try:
-            await serve_until_signal(server, lambda url: printer.started(url, store.root, routes))
+            await serve_until_signal(
+                server, lambda url: printer.started(url, store.root, routes), check
+            )
         finally:
             if forwarder is not None:
                 await forwarder.close(FORWARD_GRACE)

@@ -16,12 +16,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from hookcli.delivery.client import RetryPolicy, deliver, new_session
 from hookcli.delivery.prepare import for_capture, join_url
 from hookcli.delivery.routes import Routes
+from hookcli.errors import UsageError
 from hookcli.model.capture import Attempt, Capture, now_iso
 from hookcli.model.units import human_size
 from hookcli.store import Store
@@ -194,6 +196,27 @@ class Forwarder:
         self._flush()
         if self._session is not None:
             await self._session.close()
+
+
+def check_not_self(routes: Routes, listen_url: str) -> None:
+    """Refuse a target that is the listener itself: each forward would come back as a new
+    capture, forwarded again, forever. Only loopback names are known to be local; a LAN
+    address of this machine or a tunnel URL is not caught."""
+    me = urlsplit(listen_url)
+    for base in routes.targets:
+        t = urlsplit(base)
+        port = t.port or (443 if t.scheme == "https" else 80)
+        same_host = t.hostname == me.hostname or (_local(t.hostname) and _local(me.hostname))
+        if t.scheme == "http" and port == me.port and same_host:
+            raise UsageError(
+                f"{base} is this listener ({listen_url}): every capture would be forwarded "
+                "back to it, forever",
+                "forward to your app's port, or run listen on another --port",
+            )
+
+
+def _local(host: str | None) -> bool:
+    return host in ("localhost", "0.0.0.0", "::", "::1") or (host or "").startswith("127.")
 
 
 def describe(capture_id: int, attempt: Attempt) -> dict[str, Any]:

@@ -450,3 +450,16 @@ def test_routes_file_that_does_not_parse_is_one_line_with_position(store: Path) 
     assert r.returncode == 2
     assert err.startswith(f"error: --routes {path}: line 3, column 6: Invalid value")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_forwarding_to_the_listener_itself_is_refused(store: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    r = run(store, "listen", "--port", str(port), "--forward-to", f"http://localhost:{port}/x")
+    err = r.stderr.decode()
+    assert r.returncode == 2, err
+    assert err.startswith(f"error: http://localhost:{port}/x is this listener (http://127.0.0.1:")
+    assert "forwarded back to it, forever" in err and len(err.strip().splitlines()) == 1
