@@ -4,8 +4,9 @@ The catch server hands every recorded capture to `Forwarder.submit` (its `after_
 hook), which only queues it: nothing the targets do can delay recording or the answer to
 the sender. Each target has its own bounded queue and its own workers, so a slow or dead
 target never holds up a fast one. A capture that finds its target's queue full is not
-waited for: it is recorded as a skipped attempt. Attempts are written to the store in
-batches (all that finish in one turn of the event loop share one append), then reported.
+waited for: it is recorded as a skipped attempt, and so is one for a target that gave no
+answer in the last second. Attempts are written to the store in batches (all that finish
+in one turn of the event loop share one append), then reported.
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ class Forwarder:
             try:
                 out = for_capture(capture, target.base)
                 await deliver(session, out, self._policy, tried)
+            except Exception as e:  # a worker must outlive any one capture it cannot send
+                self._skip(capture, target.base, f"not sent: {type(e).__name__}: {e}")
             finally:
                 del target.busy[me]
                 target.queue.task_done()
