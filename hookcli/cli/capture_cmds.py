@@ -78,6 +78,14 @@ def listen(
             help="Retries of a forward on connection errors, timeouts, 5xx and 429.", min=0
         ),
     ] = 0,
+    forward_concurrency: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Forwards in flight per target; 1 delivers in arrival order.",
+            min=1,
+        ),
+    ] = 8,
     forward_queue: Annotated[
         int,
         typer.Option(
@@ -120,6 +128,7 @@ def listen(
             retries=forward_retries,
             insecure=insecure,
             max_pending=forward_queue,
+            workers=forward_concurrency,
         ),
     )
     run(cfg)

@@ -128,7 +128,7 @@ def compare(
     name: str, targets: dict[str, str], tmp: Path, script: Path, args: argparse.Namespace
 ) -> tuple[float, float, list[str]]:
     """Rounds of `listen` alone vs `listen --forward-to` each of TARGETS (label -> URL)."""
-    extra = [x for url in targets.values() for x in ("--forward-to", url)]
+    extra = [x for url in targets.values() for x in ("--forward-to", url)] + args.listen_arg
     plain: list[float] = []
     fwd: list[float] = []
     forwarded_share: list[float] = []
@@ -289,6 +289,13 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=200, help="latency requests per round")
     p.add_argument("--latency-warmup", type=int, default=50)
     p.add_argument("--only", default="fast,latency,stuck", help="which measurements")
+    p.add_argument(
+        "--listen-arg",
+        action="append",
+        default=[],
+        help="extra argument for the forwarding listener (repeat for each word), "
+        "e.g. --listen-arg=--forward-concurrency --listen-arg=2",
+    )
     args = p.parse_args()
     require("wrk")
     only = set(args.only.split(","))
