@@ -23,9 +23,9 @@ from hookcli.server.forward import Forwarder, ForwardOptions
 from hookcli.server.runner import serve_until_signal
 from hookcli.signing.classify import classify
 
-#: seconds pending forwards get to finish once listen is told to stop (the whole stop must
-#: stay within 2 s)
-FORWARD_GRACE = 1.0
+#: seconds pending forwards get once the server has stopped (which takes up to about a
+#: second with stalled senders): the whole stop must stay within 2 s
+FORWARD_GRACE = 0.5
 
 
 @dataclass

@@ -173,7 +173,7 @@ class Forwarder:
 
     # -- shutdown --------------------------------------------------------------------------
 
-    async def close(self, grace: float = 1.0) -> None:
+    async def close(self, grace: float = 0.5) -> None:
         """Give pending forwards up to GRACE seconds, then record what is left as not sent
         (queued) or unanswered (in flight), and close the session. Bounded by GRACE plus
         the time to cancel the workers."""

@@ -368,14 +368,39 @@ def test_stop_records_pending_forwards_as_not_sent_and_exits_quickly(
         code = lst.stop()
         took = time.perf_counter() - t
     assert code == 0
-    assert took < 2.5, took
+    assert took < 2.0, took
     from hookcli.store import Store
 
     db = Store(store)  # ten captures: read in-process rather than ten `show` processes
     errors = [a.error for cid in ids for a in db.get(cid).forwards]
     db.close()
-    assert errors.count("no answer: listen stopped (1 s grace)") == 8
+    assert errors.count("no answer: listen stopped (0.5 s grace)") == 8
     assert errors.count("not sent: listen stopped") == 2
+
+
+def test_stop_within_two_seconds_with_a_stalled_sender_and_a_stuck_target(
+    store: Path, make_receiver: Any
+) -> None:
+    import socket
+
+    stuck = make_receiver(delay=5)
+    lst = Listener(store, "--forward-to", stuck.url)
+    stalled = socket.socket()
+    try:
+        cid = catch(lst, "/before")
+        stuck.wait(1)
+        stalled.connect(("127.0.0.1", lst.port))
+        stalled.sendall(b"POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        time.sleep(0.2)
+    finally:
+        t = time.perf_counter()
+        code = lst.stop()
+        took = time.perf_counter() - t
+        stalled.close()
+    assert code == 0
+    assert took < 2.0, took
+    [attempt] = forwards_of(store, cid)
+    assert attempt["error"] == "no answer: listen stopped (0.5 s grace)"
 
 
 # -- routes ------------------------------------------------------------------------------------
