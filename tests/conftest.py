@@ -217,3 +217,69 @@ def receiver():  # type: ignore[no-untyped-def]
     r = Receiver().start()
     yield r
     r.stop()
+
+
+class FakeNgrok:
+    """tests/fake_ngrok.py behind an executable named `ngrok`, its mode and record file
+    baked into the wrapper so that it works however the agent is started."""
+
+    def __init__(self, root: Path, mode: str = ""):
+        root.mkdir(parents=True, exist_ok=True)
+        self.path = root / "ngrok"
+        self.record = root / "record.jsonl"
+        fake = Path(__file__).with_name("fake_ngrok.py")
+        self.path.write_text(
+            "#!/bin/sh\n"
+            f"FAKE_NGROK_RECORD='{self.record}' FAKE_NGROK_MODE='{mode}' "
+            f"exec '{sys.executable}' '{fake}' \"$@\"\n"
+        )
+        self.path.chmod(0o755)
+
+    def facts(self, key: str) -> list[Any]:
+        if not self.record.exists():
+            return []
+        lines = [json.loads(x) for x in self.record.read_text().splitlines()]
+        return [fact for fact in lines if key in fact]
+
+    def fact(self, key: str) -> dict[str, Any]:
+        found = self.facts(key)
+        assert len(found) == 1, (key, self.record.read_text() if self.record.exists() else "")
+        return found[0]
+
+    def agent_gone(self, timeout: float = 5) -> bool:
+        """Every agent this fake started has exited."""
+        deadline = time.time() + timeout
+        pids = [f["pid"] for f in self.facts("pid")]
+        while time.time() < deadline:
+            if not any(_running(pid) for pid in pids):
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child nobody has reaped yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+@pytest.fixture
+def fake_ngrok(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A factory: fake_ngrok(mode="") -> FakeNgrok in a fresh directory."""
+    made: list[FakeNgrok] = []
+
+    def make(mode: str = "") -> FakeNgrok:
+        agent = FakeNgrok(tmp_path / f"agent{len(made)}", mode)
+        made.append(agent)
+        return agent
+
+    yield make
+    for agent in made:  # a failing test must not leave agents running
+        for fact in agent.facts("pid"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(fact["pid"], signal.SIGKILL)

@@ -1,0 +1,297 @@
+"""An ngrok tunnel to the catch server, through pyngrok (the only module that imports it).
+
+pyngrok starts the agent, reads its log lines for the API address, then creates the
+tunnel through that API. Two of its waits have no time limit (a line read from an
+agent that prints nothing, and its first API probe), and it downloads a missing agent
+from inside the calling thread. So the download runs here in a child process we can
+kill, and the start runs in a worker thread under our own deadline: past it, the agent
+is killed, which ends pyngrok's waits at once. Whatever happens, the agent does not
+outlive the tunnel: `open_tunnel` kills it on the way out, error or not.
+
+pyngrok talks to the agent's /api/tunnels (config_version "2"), which every ngrok 3
+agent serves; /api/endpoints only exists in recent ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import sys
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hookcli.errors import HookcliError
+
+if TYPE_CHECKING:
+    from pyngrok.conf import PyngrokConfig
+    from pyngrok.exception import PyngrokError
+    from pyngrok.log import NgrokLog
+
+DOWNLOAD_TIMEOUT = 20.0
+INSTALL_HINT = "install ngrok from https://ngrok.com/download and set HOOKCLI_NGROK_PATH to it"
+AUTH_HINT = (
+    "pass --ngrok-authtoken or set NGROK_AUTHTOKEN; yours is at "
+    "https://dashboard.ngrok.com/get-started/your-authtoken"
+)
+# Runs in a child process so that a stalled download can be killed; it installs next to
+# the final path and moves the binary in place, so a killed download leaves no half file.
+_DOWNLOAD = """\
+import os, shutil, sys, tempfile
+from pyngrok import installer
+dest = sys.argv[1]
+os.makedirs(os.path.dirname(dest), exist_ok=True)
+tmp = tempfile.mkdtemp(prefix=".download-", dir=os.path.dirname(dest))
+try:
+    installer.install_ngrok(os.path.join(tmp, os.path.basename(dest)))
+    os.replace(os.path.join(tmp, os.path.basename(dest)), dest)
+except Exception as e:
+    sys.exit(str(e))
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+"""
+
+logging.getLogger("pyngrok").addHandler(logging.NullHandler())  # its lines are ours to word
+
+
+@dataclass(frozen=True)
+class TunnelOptions:
+    authtoken: str | None = None  # None: NGROK_AUTHTOKEN, else the agent's config file
+    domain: str | None = None  # a reserved or static domain, e.g. example.ngrok.app
+    region: str | None = None
+    ngrok_path: str | None = None  # None: HOOKCLI_NGROK_PATH, else pyngrok's managed agent
+    config_path: str | None = None  # the agent's config file; None: ngrok's own default
+    timeout: float = 15.0  # for the agent to start and the tunnel to open
+
+
+def parse_domain(text: str) -> str:
+    """A bare host name from what a user may paste: `https://x.ngrok.app/` -> `x.ngrok.app`."""
+    host = re.sub(r"^https?://", "", text.strip(), flags=re.IGNORECASE).rstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", host) or ".." in host:
+        raise ValueError(f"expected a domain such as example.ngrok.app, got {text!r}")
+    return host.lower()
+
+
+def upstream_url(listen_url: str) -> str:
+    """Where the agent should send traffic: the catch server's URL, with a wildcard bind
+    address replaced by loopback (the agent runs on this machine)."""
+    return listen_url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+
+
+class Tunnel:
+    """One tunnel and the agent process behind it. open() and close() block: run them
+    in a worker thread. abort() may be called from any thread."""
+
+    def __init__(self, upstream: str, options: TunnelOptions):
+        from pyngrok import conf
+
+        self.upstream = upstream
+        self.options = options
+        path = options.ngrok_path or os.environ.get("HOOKCLI_NGROK_PATH") or None
+        self.config: PyngrokConfig = conf.PyngrokConfig(
+            ngrok_path=path,
+            config_path=options.config_path,
+            auth_token=options.authtoken,
+            region=options.region,
+            startup_timeout=max(1, int(options.timeout)),
+            config_version="2",
+            log_event_callback=self._saw,
+        )
+        # pyngrok's own default (or PYNGROK_NGROK_PATH): the one it may download
+        self.managed = path is None and self.config.ngrok_path == conf.DEFAULT_NGROK_PATH
+        self.public_url: str | None = None
+        self.api_addr: str | None = None
+        self.last_error: str | None = None
+        self.lines: deque[str] = deque(maxlen=3)
+
+    @property
+    def agent(self) -> str:
+        return self.config.ngrok_path
+
+    def _saw(self, log: NgrokLog) -> None:
+        """Every agent log line passes here (from pyngrok's threads): keep what an error
+        message may need."""
+        self.lines.append(log.line)
+        if log.msg and "starting web service" in log.msg and log.addr:
+            self.api_addr = log.addr
+        if log.lvl in ("ERROR", "CRITICAL") and log.err:
+            self.last_error = log.err
+
+    async def ensure_agent(self, note: Callable[[str], None]) -> None:
+        """The agent binary must exist before pyngrok sees the config: pyngrok would
+        download it without a time limit and with progress on stdout."""
+        if os.path.exists(self.agent):
+            if not os.access(self.agent, os.X_OK):
+                raise HookcliError(
+                    f"the ngrok agent at {self.agent} is not executable",
+                    f"chmod +x {self.agent}",
+                )
+            return
+        if not self.managed:
+            raise HookcliError(f"no ngrok agent at {self.agent}", INSTALL_HINT)
+        note(f"Downloading the ngrok agent to {self.agent} (once) ...")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _DOWNLOAD,
+            self.agent,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), DOWNLOAD_TIMEOUT)
+        except (TimeoutError, asyncio.CancelledError) as e:  # Ctrl-C stops the download too
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            if isinstance(e, asyncio.CancelledError):
+                raise
+            raise HookcliError(
+                f"no ngrok agent at {self.agent}, and downloading it took over "
+                f"{DOWNLOAD_TIMEOUT:.0f} s",
+                INSTALL_HINT,
+            ) from None
+        if proc.returncode != 0 or not os.path.exists(self.agent):
+            reason = err.decode(errors="replace").strip().splitlines()
+            raise HookcliError(
+                f"no ngrok agent at {self.agent}, and downloading it failed: "
+                + (reason[-1] if reason else f"exit status {proc.returncode}"),
+                INSTALL_HINT,
+            )
+
+    def open(self) -> str:
+        """Start the agent (through pyngrok) and open the tunnel; the public URL."""
+        from pyngrok import ngrok
+        from pyngrok.exception import PyngrokError
+
+        extra = {"domain": self.options.domain} if self.options.domain else {}
+        # our own name: pyngrok's default embeds the address, slashes and all, and the
+        # name is part of the URL that deletes the tunnel
+        name = f"hookcli-{uuid.uuid4().hex[:12]}"
+        try:
+            tunnel = ngrok.connect(self.upstream, "http", name, pyngrok_config=self.config, **extra)
+        except PyngrokError as e:
+            raise self._explain(e) from None
+        except OSError as e:  # the file is not a program this system can run
+            raise HookcliError(
+                f"cannot run the ngrok agent at {self.agent}: {e.strerror or e}", INSTALL_HINT
+            ) from None
+        assert tunnel.public_url is not None  # pyngrok raises when it is missing
+        self.public_url = tunnel.public_url
+        return tunnel.public_url
+
+    def abort(self) -> None:
+        """Kill the agent now, even in the middle of pyngrok starting it: that ends the
+        waits pyngrok has no time limit for. pyngrok's kill_process would wait for the
+        lock the start holds, so this reads its table of processes directly."""
+        from pyngrok import process
+
+        running = getattr(process, "_current_processes", {}).get(self.agent)
+        if running is not None:
+            with contextlib.suppress(OSError):
+                running.proc.kill()
+
+    def close(self) -> None:
+        """Delete the tunnel, then stop the agent. Bounded: a stopping listener must not
+        wait on an agent that no longer answers."""
+        from pyngrok import ngrok
+        from pyngrok.exception import PyngrokError
+
+        self.config.request_timeout = min(self.config.request_timeout, 1.0)
+        if self.public_url is not None:
+            with contextlib.suppress(PyngrokError):
+                ngrok.disconnect(self.public_url, pyngrok_config=self.config)
+            self.public_url = None
+        ngrok.kill(pyngrok_config=self.config)
+
+    def timed_out(self) -> HookcliError:
+        if self.last_error:
+            return self._agent_error(self.last_error)
+        if self.api_addr:
+            return HookcliError(
+                f"the ngrok agent's API at http://{self.api_addr} did not answer within "
+                f"{self.options.timeout:g} s"
+            )
+        return HookcliError(
+            f"the ngrok agent at {self.agent} did not get ready within {self.options.timeout:g} s",
+            self._last_line_hint(),
+        )
+
+    def _explain(self, e: PyngrokError) -> HookcliError:
+        from pyngrok.exception import PyngrokNgrokError, PyngrokNgrokHTTPError
+
+        if isinstance(e, PyngrokNgrokHTTPError):  # the API refused the tunnel
+            return HookcliError(f"ngrok refused the tunnel: {_api_message(e.body)}")
+        if isinstance(e, PyngrokNgrokError) and (e.ngrok_error or self.last_error):
+            return self._agent_error(e.ngrok_error or self.last_error or "")
+        if isinstance(e, PyngrokNgrokError) and "unable to start" in str(e):
+            return HookcliError(
+                f"the ngrok agent at {self.agent} exited as soon as it started",
+                self._last_line_hint() or f"check that it is ngrok 3: {self.agent} version",
+            )
+        reason = getattr(e, "reason", None)
+        if reason is not None and self.api_addr:
+            return HookcliError(
+                f"the ngrok agent's API at http://{self.api_addr} did not answer: {reason}"
+            )
+        return HookcliError(f"ngrok: {e}")
+
+    @staticmethod
+    def _agent_error(err: str) -> HookcliError:
+        """The agent's own words, first line only, with its error code; a hint for the
+        errors a new user meets first."""
+        parts = [p.strip() for p in re.split(r"\\r|\\n|[\r\n]", err) if p.strip()]
+        code = re.search(r"ERR_NGROK_\d+", err)
+        text = parts[0] if parts else err.strip()
+        if code and code.group(0) not in text:
+            text += f" ({code.group(0)})"
+        auth = "authtoken" in err.lower() or "authentication failed" in err.lower()
+        return HookcliError(
+            f"the ngrok agent refused to start: {text}", AUTH_HINT if auth else None
+        )
+
+    def _last_line_hint(self) -> str | None:
+        return f"its last output: {self.lines[-1]}" if self.lines else None
+
+
+def _api_message(body: str) -> str:
+    """The `msg` (and `details.err`) of an agent API error body, else the body."""
+    import json
+
+    try:
+        data = json.loads(body)
+        msg = str(data.get("msg") or body)
+        detail = (data.get("details") or {}).get("err")
+        return f"{msg}: {detail}" if detail else msg
+    except (ValueError, AttributeError):
+        return body.strip() or "no details"
+
+
+@contextlib.asynccontextmanager
+async def open_tunnel(
+    listen_url: str, options: TunnelOptions, note: Callable[[str], None] = lambda _: None
+) -> AsyncIterator[str]:
+    """Open a tunnel to the catch server at LISTEN_URL; yield its public URL. On the way
+    out (normal, error, Ctrl-C) the tunnel is deleted and the agent stopped."""
+    tunnel = Tunnel(upstream_url(listen_url), options)
+    await tunnel.ensure_agent(note)
+    try:
+        work = asyncio.ensure_future(asyncio.to_thread(tunnel.open))
+        try:
+            public_url = await asyncio.wait_for(asyncio.shield(work), options.timeout)
+        except (TimeoutError, asyncio.CancelledError) as e:
+            tunnel.abort()
+            with contextlib.suppress(Exception):  # the agent is gone: pyngrok returns now
+                await work
+            if isinstance(e, TimeoutError):
+                raise tunnel.timed_out() from None
+            raise
+        yield public_url
+    finally:
+        await asyncio.to_thread(tunnel.close)
