@@ -244,33 +244,38 @@ class Tunnel:
 
     @staticmethod
     def _agent_error(err: str) -> HookcliError:
-        """The agent's own words, first line only, with its error code; a hint for the
-        errors a new user meets first."""
-        parts = [p.strip() for p in re.split(r"\\r|\\n|[\r\n]", err) if p.strip()]
-        code = re.search(r"ERR_NGROK_\d+", err)
-        text = parts[0] if parts else err.strip()
-        if code and code.group(0) not in text:
-            text += f" ({code.group(0)})"
-        auth = "authtoken" in err.lower() or "authentication failed" in err.lower()
-        return HookcliError(
-            f"the ngrok agent refused to start: {text}", AUTH_HINT if auth else None
-        )
+        """The agent's own words, with a hint for the errors a new user meets first."""
+        low = err.lower()
+        hint = AUTH_HINT if "authtoken" in low or "authentication failed" in low else None
+        return HookcliError(f"the ngrok agent refused to start: {_first_line(err)}", hint)
 
     def _last_line_hint(self) -> str | None:
         return f"its last output: {self.lines[-1]}" if self.lines else None
 
 
+def _first_line(err: str) -> str:
+    r"""An agent message on one line: its first line, plus its ERR_NGROK code (the agent
+    writes line breaks inside its log values as the two characters \n)."""
+    parts = [p.strip() for p in re.split(r"\\r|\\n|[\r\n]", err) if p.strip()]
+    text = parts[0] if parts else "no details"
+    code = re.search(r"ERR_NGROK_\d+", err)
+    return f"{text} ({code.group(0)})" if code and code.group(0) not in text else text
+
+
 def _api_message(body: str) -> str:
-    """The `msg` (and `details.err`) of an agent API error body, else the body."""
+    """The `msg` and `details.err` of an agent API error body, else the body."""
     import json
 
     try:
         data = json.loads(body)
         msg = str(data.get("msg") or body)
         detail = (data.get("details") or {}).get("err")
-        return f"{msg}: {detail}" if detail else msg
     except (ValueError, AttributeError):
-        return body.strip() or "no details"
+        return _first_line(body)
+    if not detail:
+        return _first_line(msg)
+    detail = _first_line(detail)
+    return detail if detail.startswith(msg) else f"{msg}: {detail}"
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,8 @@ Environment (all optional):
   an API address whose socket accepts connections and never answers.
 Authtoken, as the real agent takes it: --authtoken, else NGROK_AUTHTOKEN, else the
 config file's `authtoken:` line. A missing one fails with ERR_NGROK_4018, one starting
-with "invalid" with ERR_NGROK_105, in the real agent's words.
+with "invalid" with ERR_NGROK_105, in the real agent's words. A domain starting with
+"notmine." is refused by the API.
 
 Standard library only: it runs under any python3.
 """
@@ -147,6 +148,19 @@ def make_api(edge_url: str) -> type[BaseHTTPRequestHandler]:
                 return
             spec = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             record(post=spec)
+            if str(spec.get("domain", "")).startswith("notmine."):
+                err = f"failed to start tunnel: Domain '{spec['domain']}' is not reserved "
+                err += "for your account.\r\n\r\nERR_NGROK_320\r\n"
+                self.reply(
+                    502,
+                    {
+                        "error_code": 103,
+                        "status_code": 502,
+                        "msg": "failed to start tunnel",
+                        "details": {"err": err},
+                    },
+                )
+                return
             name = spec["name"]
             host = spec.get("domain") or f"{uuid.uuid4().hex[:12]}.ngrok-free.app"
             addr = spec["addr"] if "://" in spec["addr"] else f"http://localhost:{spec['addr']}"

@@ -108,6 +108,16 @@ def test_invalid_authtoken_passes_the_agents_message_on(fake_ngrok: Make, tmp_pa
     assert agent.agent_gone()
 
 
+def test_domain_refused_by_the_agent_api(fake_ngrok: Make, tmp_path: Path) -> None:
+    agent = fake_ngrok()
+    err = fails("http://127.0.0.1:9", options(agent, tmp_path, domain="notmine.example.dev"))
+    assert err.message == (
+        "ngrok refused the tunnel: failed to start tunnel: Domain "
+        "'notmine.example.dev' is not reserved for your account. (ERR_NGROK_320)"
+    )
+    assert agent.agent_gone()
+
+
 def test_agent_exiting_at_once(fake_ngrok: Make, tmp_path: Path) -> None:
     agent = fake_ngrok("exit")
     err = fails("http://127.0.0.1:9", options(agent, tmp_path))
