@@ -19,7 +19,9 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -39,21 +41,19 @@ AUTH_HINT = (
     "pass --ngrok-authtoken or set NGROK_AUTHTOKEN; yours is at "
     "https://dashboard.ngrok.com/get-started/your-authtoken"
 )
-# Runs in a child process so that a stalled download can be killed; it installs next to
-# the final path and moves the binary in place, so a killed download leaves no half file.
+# Runs in a child process so that a stalled download can be killed. It installs into a
+# scratch directory next to the final path (which the parent removes, however the child
+# ends) and moves the binary in place, so a killed download leaves no half file.
 _DOWNLOAD = """\
-import os, shutil, sys, tempfile
+import os, sys
 from pyngrok import installer
-dest = sys.argv[1]
-os.makedirs(os.path.dirname(dest), exist_ok=True)
-tmp = tempfile.mkdtemp(prefix=".download-", dir=os.path.dirname(dest))
+dest, scratch = sys.argv[1:3]
 try:
-    installer.install_ngrok(os.path.join(tmp, os.path.basename(dest)))
-    os.replace(os.path.join(tmp, os.path.basename(dest)), dest)
-except Exception as e:
-    sys.exit(str(e))
-finally:
-    shutil.rmtree(tmp, ignore_errors=True)
+    installer.install_ngrok(os.path.join(scratch, os.path.basename(dest)))
+    os.replace(os.path.join(scratch, os.path.basename(dest)), dest)
+except Exception as e:  # pyngrok wraps the network error; its reason reads better
+    cause = e.__context__ or e
+    sys.exit(str(getattr(cause, "reason", cause)))
 """
 
 logging.getLogger("pyngrok").addHandler(logging.NullHandler())  # its lines are ours to word
@@ -135,35 +135,17 @@ class Tunnel:
         if not self.managed:
             raise HookcliError(f"no ngrok agent at {self.agent}", INSTALL_HINT)
         note(f"Downloading the ngrok agent to {self.agent} (once) ...")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            _DOWNLOAD,
-            self.agent,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
         try:
-            _, err = await asyncio.wait_for(proc.communicate(), DOWNLOAD_TIMEOUT)
-        except (TimeoutError, asyncio.CancelledError) as e:  # Ctrl-C stops the download too
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            if isinstance(e, asyncio.CancelledError):
-                raise
+            os.makedirs(os.path.dirname(self.agent), exist_ok=True)
+            scratch = tempfile.mkdtemp(prefix=".download-", dir=os.path.dirname(self.agent))
+        except OSError as e:
             raise HookcliError(
-                f"no ngrok agent at {self.agent}, and downloading it took over "
-                f"{DOWNLOAD_TIMEOUT:.0f} s",
-                INSTALL_HINT,
+                f"cannot download the ngrok agent to {self.agent}: {e.strerror}", INSTALL_HINT
             ) from None
-        if proc.returncode != 0 or not os.path.exists(self.agent):
-            reason = err.decode(errors="replace").strip().splitlines()
-            raise HookcliError(
-                f"no ngrok agent at {self.agent}, and downloading it failed: "
-                + (reason[-1] if reason else f"exit status {proc.returncode}"),
-                INSTALL_HINT,
-            )
+        try:
+            await _download(self.agent, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def open(self) -> str:
         """Start the agent (through pyngrok) and open the tunnel; the public URL."""
@@ -251,6 +233,38 @@ class Tunnel:
 
     def _last_line_hint(self) -> str | None:
         return f"its last output: {self.lines[-1]}" if self.lines else None
+
+
+async def _download(dest: str, scratch: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _DOWNLOAD,
+        dest,
+        scratch,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,  # pyngrok's progress would garble --json
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), DOWNLOAD_TIMEOUT)
+    except (TimeoutError, asyncio.CancelledError) as e:  # Ctrl-C stops the download too
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        if isinstance(e, asyncio.CancelledError):
+            raise
+        raise HookcliError(
+            f"no ngrok agent at {dest}, and downloading it took over {DOWNLOAD_TIMEOUT:.0f} s",
+            INSTALL_HINT,
+        ) from None
+    if proc.returncode != 0 or not os.path.exists(dest):
+        reason = err.decode(errors="replace").strip().splitlines()
+        raise HookcliError(
+            f"no ngrok agent at {dest}, and downloading it from ngrok.com failed: "
+            + (reason[-1] if reason else f"exit status {proc.returncode}"),
+            INSTALL_HINT,
+        )
 
 
 def _first_line(err: str) -> str:

@@ -12,6 +12,7 @@ from hookcli.errors import UsageError
 
 if TYPE_CHECKING:
     from hookcli.delivery.routes import Routes
+    from hookcli.tunnel import TunnelOptions
 
 
 def listen(
@@ -46,6 +47,28 @@ def listen(
         float,
         typer.Option(help="Seconds a sender may take to send its body before a 408.", min=0.1),
     ] = 60.0,
+    tunnel: Annotated[
+        bool,
+        typer.Option(
+            "--tunnel",
+            help="Open an ngrok tunnel to the listener and print its public URL "
+            "(agent: env HOOKCLI_NGROK_PATH, else downloaded once).",
+        ),
+    ] = False,
+    ngrok_authtoken: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NGROK_AUTHTOKEN",
+            show_envvar=False,
+            help="ngrok authtoken (env: NGROK_AUTHTOKEN; default: the agent's config file).",
+        ),
+    ] = None,
+    ngrok_domain: Annotated[
+        str | None, typer.Option(help="Your reserved/static ngrok domain for the public URL.")
+    ] = None,
+    ngrok_region: Annotated[
+        str | None, typer.Option(help="ngrok region: us, eu, ap, au, sa, jp, in.")
+    ] = None,
     forward_to: Annotated[
         list[str] | None,
         typer.Option(
@@ -122,6 +145,7 @@ def listen(
         secrets=live_secrets(secret or []),
         store=store,
         json=json_out,
+        tunnel=tunnel_options(tunnel, ngrok_authtoken, ngrok_domain, ngrok_region),
         forward=forward_routes(forward_to or [], route or [], routes),
         forward_options=ForwardOptions(
             timeout=forward_timeout,
@@ -164,6 +188,24 @@ def live_secrets(given: list[str]) -> dict[str, str]:
             raise UsageError(f"--secret {provider}=...: {e.message}", e.hint) from None
         cli[provider] = value
     return config.secrets_for(registry.names(), cli)
+
+
+def tunnel_options(
+    on: bool, authtoken: str | None, domain: str | None, region: str | None
+) -> TunnelOptions | None:
+    """--tunnel and its --ngrok-* options; those alone are a mistake worth saying."""
+    if not on:
+        for flag, value in (("--ngrok-domain", domain), ("--ngrok-region", region)):
+            if value is not None:
+                raise UsageError(f"{flag} needs --tunnel")
+        return None
+    from hookcli.tunnel import TunnelOptions, parse_domain
+
+    try:
+        domain = parse_domain(domain) if domain is not None else None
+    except ValueError as e:
+        raise UsageError(f"--ngrok-domain: {e}") from None
+    return TunnelOptions(authtoken=authtoken or None, domain=domain, region=region or None)
 
 
 def parse_header(text: str, flag: str) -> tuple[str, str]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import socket
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hookcli.cli.common import open_store
 from hookcli.delivery.routes import Routes
@@ -20,8 +23,11 @@ from hookcli.render.live import LiveLines, use_color
 from hookcli.server import forward
 from hookcli.server.app import CatchServer, Event, ServerOptions, describe
 from hookcli.server.forward import Forwarder, ForwardOptions
-from hookcli.server.runner import serve_until_signal
+from hookcli.server.runner import Alongside, serve_until_signal
 from hookcli.signing.classify import classify
+
+if TYPE_CHECKING:
+    from hookcli.tunnel import TunnelOptions
 
 #: seconds pending forwards get once the server has stopped (which takes up to about a
 #: second with stalled senders): the whole stop must stay within 2 s
@@ -41,6 +47,7 @@ class ListenConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     store: Path | None = None
     json: bool = False
+    tunnel: TunnelOptions | None = None
     forward: Routes | None = None
     forward_options: ForwardOptions = field(default_factory=ForwardOptions)
 
@@ -52,6 +59,7 @@ class Printer:
         self.as_json = as_json
         self.lines = LiveLines(use_color(sys.stdout))
         self.warn = LiveLines(use_color(sys.stderr))
+        self.public_url: str | None = None  # the tunnel's, once it is open
 
     def started(self, url: str, store_path: Path, routes: Routes | None) -> None:
         if self.as_json:
@@ -60,8 +68,12 @@ class Printer:
                 ev["forward_to"] = list(routes.default)
                 ev["routes"] = [r.to_record() for r in routes.routes]
             self._emit(ev)
+            if self.public_url:
+                self._emit({"event": "tunnel", "public_url": self.public_url})
             return
         out = [f"Listening on {url}  (store: {store_path}; Ctrl-C to stop)"]
+        if self.public_url:
+            out.append(f"Public URL: {self.public_url}  (tunnel to {url})")
         if routes:
             out += [f"Route {visible(r.event)} → {', '.join(r.to)}" for r in routes.routes]
             if routes.default:
@@ -80,6 +92,10 @@ class Printer:
 
     def warning(self, text: str) -> None:
         sys.stderr.write(self.warn.warning(text) + "\n")
+        sys.stderr.flush()
+
+    def note(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
     def events(self, events: list[Event]) -> None:
@@ -126,6 +142,7 @@ def run(cfg: ListenConfig) -> None:
     secrets = cfg.secrets
     server = CatchServer(store, options, printer.events, lambda c: classify(c, secrets))
     routes = cfg.forward
+    tunnel = with_tunnel(cfg.tunnel, printer) if cfg.tunnel else None
 
     async def serve() -> None:
         forwarder = None
@@ -142,7 +159,7 @@ def run(cfg: ListenConfig) -> None:
 
         try:
             await serve_until_signal(
-                server, lambda url: printer.started(url, store.root, routes), check
+                server, lambda url: printer.started(url, store.root, routes), check, tunnel
             )
         finally:
             if forwarder is not None:
@@ -163,3 +180,16 @@ def run(cfg: ListenConfig) -> None:
         raise
     finally:
         store.close()
+
+
+def with_tunnel(options: TunnelOptions, printer: Printer) -> Alongside:
+    """--tunnel: an ngrok tunnel beside the server, its public URL announced with it."""
+    from hookcli.tunnel import open_tunnel
+
+    @contextlib.asynccontextmanager
+    async def tunnel(url: str) -> AsyncIterator[None]:
+        async with open_tunnel(url, options, printer.note) as public_url:
+            printer.public_url = public_url
+            yield
+
+    return tunnel
