@@ -149,7 +149,8 @@ class Tunnel:
 
     def open(self) -> str:
         """Start the agent (through pyngrok) and open the tunnel; the public URL."""
-        from pyngrok import ngrok
+        import yaml  # pyngrok's own dependency, for its config file
+        from pyngrok import conf, ngrok
         from pyngrok.exception import PyngrokError
 
         extra = {"domain": self.options.domain} if self.options.domain else {}
@@ -160,9 +161,16 @@ class Tunnel:
             tunnel = ngrok.connect(self.upstream, "http", name, pyngrok_config=self.config, **extra)
         except PyngrokError as e:
             raise self._explain(e) from None
-        except OSError as e:  # the file is not a program this system can run
-            raise HookcliError(
+        except OSError as e:
+            if e.filename not in (None, self.agent):  # the config file, read by pyngrok
+                raise HookcliError(f"cannot read {e.filename}: {e.strerror}") from None
+            raise HookcliError(  # the file is not a program this system can run
                 f"cannot run the ngrok agent at {self.agent}: {e.strerror or e}", INSTALL_HINT
+            ) from None
+        except yaml.YAMLError as e:
+            raise HookcliError(
+                f"the ngrok config file is not valid YAML: {_first_line(str(e))}",
+                "fix or remove it: " + conf.get_config_path(self.config),
             ) from None
         assert tunnel.public_url is not None  # pyngrok raises when it is missing
         self.public_url = tunnel.public_url

@@ -118,6 +118,15 @@ def test_domain_refused_by_the_agent_api(fake_ngrok: Make, tmp_path: Path) -> No
     assert agent.agent_gone()
 
 
+def test_broken_agent_config_file(fake_ngrok: Make, tmp_path: Path) -> None:
+    agent = fake_ngrok()
+    (tmp_path / "ngrok.yml").write_text("agent: [unclosed\n")
+    err = fails("http://127.0.0.1:9", options(agent, tmp_path))
+    assert err.message.startswith("the ngrok config file is not valid YAML: ")
+    assert err.hint == f"fix or remove it: {tmp_path / 'ngrok.yml'}"
+    assert agent.facts("pid") == [], "the agent was not started"
+
+
 def test_agent_exiting_at_once(fake_ngrok: Make, tmp_path: Path) -> None:
     agent = fake_ngrok("exit")
     err = fails("http://127.0.0.1:9", options(agent, tmp_path))
