@@ -22,6 +22,7 @@ import pytest
 
 from hookcli.signing import registry
 from tests.conftest import HOOKCLI, FakeNgrok, Listener, cli_env, run, run_json, send
+from tests.receiver import Receiver
 
 Make = Callable[..., FakeNgrok]
 
@@ -153,6 +154,29 @@ def test_domain_and_region(store: Path, fake_ngrok: Make, monkeypatch: pytest.Mo
     argv = agent.fact("argv")["argv"]
     assert argv[argv.index("--region") + 1] == "eu"
     assert argv[argv.index("--authtoken") + 1] == "tok_cli"
+
+
+def test_tunnel_with_forward_to(
+    store: Path, fake_ngrok: Make, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    """Public side -> tunnel -> listen (recorded) -> the app, headers as they came."""
+    agent = fake_ngrok()
+    lst = tunneled(store, agent, monkeypatch, "--forward-to", receiver.url)
+    try:
+        public_url = lst.wait_event("tunnel")["public_url"]
+        assert send(edge(agent), target="/hooks/b?x=1", body=b'{"a": 1}')[0] == 200
+        captured = lst.wait_event("captured")
+        fwd = lst.wait_event("forwarded")
+        assert (fwd["id"], fwd["status"]) == (captured["id"], 200)
+    finally:
+        assert lst.stop() == 0
+    seen = receiver.wait(1)[0]
+    host = urlsplit(public_url).hostname
+    assert (seen.path_qs, seen.body) == ("/hooks/b?x=1", b'{"a": 1}')
+    assert seen.header("X-Forwarded-Host") == host
+    assert seen.header("X-Forwarded-Proto") == "https"
+    assert seen.header("X-Forwarded-For") == "127.0.0.1"
+    assert agent.fact("deleted") and agent.agent_gone()
 
 
 def test_ctrl_c_while_the_agent_starts(
