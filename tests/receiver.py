@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 
@@ -80,3 +81,23 @@ class Receiver:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+class TlsReceiver:
+    """The test receiver behind HTTPS with a certificate from a CA of its own. Clients do not
+    trust it unless told: `ca_file` holds the CA in PEM, for SSL_CERT_FILE."""
+
+    def __init__(self, tmp: Path):
+        import trustme
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(ctx)
+        self.ca_file = tmp / "test-ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        self.inner = Receiver(ssl_context=ctx).start()
+        self.url = self.inner.url.replace("http://", "https://")
+
+    def stop(self) -> None:
+        self.inner.stop()

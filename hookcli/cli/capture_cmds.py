@@ -16,36 +16,58 @@ if TYPE_CHECKING:
 
 
 def listen(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="Interface to bind; 0.0.0.0 makes it reachable from your LAN."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(help="Port to bind; 0 picks a free one.", min=0, max=65535)
+        int,
+        typer.Option(metavar="PORT", help="Port to bind; 0 picks a free one.", min=0, max=65535),
     ] = 9000,
     status: Annotated[
-        int, typer.Option(help="Status code to answer with.", min=100, max=599)
+        int, typer.Option(metavar="CODE", help="Status code to answer with.", min=100, max=599)
     ] = 200,
     response_body: Annotated[
         str | None,
-        typer.Option(help="Body to answer with: TEXT, or @FILE for a file's bytes."),
+        typer.Option(
+            metavar="TEXT|@FILE",
+            help='Body to answer with (default: {"ok": true, "id": N}); @FILE for a file\'s bytes.',
+        ),
     ] = None,
     response_header: Annotated[
         list[str] | None,
-        typer.Option(help='Header to answer with, "Name: value" (repeatable).'),
+        typer.Option(metavar='"NAME: VALUE"', help="Header to answer with (repeatable)."),
     ] = None,
     delay: Annotated[
-        float, typer.Option(help="Seconds to wait before answering (after recording).", min=0)
+        float,
+        typer.Option(
+            metavar="SECONDS", help="Seconds to wait before answering (after recording).", min=0
+        ),
     ] = 0.0,
     max_body_size: Annotated[
-        str, typer.Option(help="Largest body to accept: bytes, or 512KiB, 25MiB, 1MB.")
+        str,
+        typer.Option(
+            metavar="SIZE",
+            help="Largest body to accept: bytes, or 512KiB, 25MiB, 1MB; more gets 413.",
+        ),
     ] = "25MiB",
     secret: Annotated[
         list[str] | None,
         typer.Option(
-            help="PROVIDER=SECRET: show each capture's signature state live (repeatable)."
+            metavar="PROVIDER=SECRET",
+            help="Show each capture's signature state live (repeatable). Providers not named"
+            " here use HOOKCLI_SECRET_<PROVIDER> or [secrets] in the config file.",
         ),
     ] = None,
     read_timeout: Annotated[
         float,
-        typer.Option(help="Seconds a sender may take to send its body before a 408.", min=0.1),
+        typer.Option(
+            metavar="SECONDS",
+            help="Seconds a sender may take to send its body before a 408.",
+            min=0.1,
+        ),
     ] = 60.0,
     tunnel: Annotated[
         bool,
@@ -123,7 +145,10 @@ def listen(
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run a local catch server that records every request it receives."""
+    """Run a local catch server that records every request.
+
+    Every request, any method, path and body, is stored before it is answered and shown
+    as one line. Ctrl-C stops it."""
     from hookcli.cli.listen_run import ListenConfig, run
     from hookcli.server.forward import ForwardOptions
 
@@ -180,7 +205,7 @@ def live_secrets(given: list[str]) -> dict[str, str]:
     for item in given:
         name, sep, value = item.partition("=")
         if not sep or not value:
-            raise UsageError(f"--secret: expected PROVIDER=SECRET, got {name!r}=...")
+            raise _bare_secret(name.strip())
         provider = registry.canonical(name)
         try:  # a secret that cannot sign would mark every capture invalid: say so now
             registry.get(provider).sign(b"", value, 0, url="http://localhost/")
@@ -206,6 +231,23 @@ def tunnel_options(
     except ValueError as e:
         raise UsageError(f"--ngrok-domain: {e}") from None
     return TunnelOptions(authtoken=authtoken or None, domain=domain, region=region or None)
+
+
+def _bare_secret(text: str) -> UsageError:
+    """`--secret stripe` or `--secret whsec_...`: say which half is missing, never echoing
+    what may be the secret itself."""
+    from hookcli.signing import registry
+
+    low = text.lower()
+    if low in registry.NAMES or low in registry.ALIASES:
+        return UsageError(
+            f"--secret {text}: the secret itself is missing",
+            f"write it as --secret {low}=SECRET, or set HOOKCLI_SECRET_{low.upper()}",
+        )
+    return UsageError(
+        "--secret takes PROVIDER=SECRET, with the provider named first",
+        "e.g. --secret stripe=whsec_...; `hookcli providers` lists the names",
+    )
 
 
 def parse_header(text: str, flag: str) -> tuple[str, str]:

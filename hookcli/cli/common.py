@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
-from hookcli.errors import ExitCode, HookcliError
+from hookcli.errors import ExitCode, HookcliError, UsageError
 
 if TYPE_CHECKING:
+    from hookcli.model.capture import Capture
     from hookcli.store import Store
 
 P = ParamSpec("P")
@@ -28,8 +29,10 @@ StoreOpt = Annotated[
     typer.Option(
         "--store",
         envvar="HOOKCLI_STORE",
-        help="Store directory [env: HOOKCLI_STORE; default: the user data directory].",
-        show_envvar=False,
+        show_envvar=True,
+        metavar="PATH",
+        help="Store directory (default: the user data directory, ~/.local/share/hookcli/store"
+        " on Linux).",
         file_okay=False,
     ),
 ]
@@ -88,8 +91,6 @@ def read_arg_bytes(value: str | None, flag: str) -> bytes | None:
     if value is None:
         return None
     if value.startswith("@"):
-        from hookcli.errors import UsageError
-
         path = Path(value[1:]).expanduser()
         try:
             return path.read_bytes()
@@ -103,6 +104,39 @@ def open_store(path: Path | None) -> Store:
     from hookcli.store import Store
 
     return Store(store_dir(path))
+
+
+def store_label(st: Store) -> str:
+    """The store's path as a user can find it again: absolute."""
+    return os.path.abspath(st.root)
+
+
+def get_capture(st: Store, ref: str, command: str) -> Capture:
+    """The one capture REF names ("12" or "last") for COMMAND, which takes a single id: a
+    range or list gets an error saying so, and a miss names the store that was read (the
+    usual surprise is a listener recording into another one)."""
+    from hookcli.store.store import NotFound
+
+    text = ref.strip()
+    if text != "last" and not (text.isdigit() and int(text) > 0):
+        if "-" in text.strip("-") or "," in text:
+            raise UsageError(
+                f"{command} takes one capture id, not {text!r}",
+                f"run `hookcli {command}` once per id, or `hookcli ls` to list several",
+            )
+        raise UsageError(f"bad capture id {text!r}", "an id is a number from `hookcli ls`, or last")
+    try:
+        return st.get(text)
+    except NotFound:
+        where = store_label(st)
+        if text == "last":
+            raise HookcliError(
+                f"no captures yet in {where}",
+                "`hookcli listen` records into it; --store or HOOKCLI_STORE picks another",
+            ) from None
+        raise HookcliError(
+            f"no capture {text} in {where}", "run `hookcli ls` to see the ids"
+        ) from None
 
 
 def print_json(obj: Any) -> None:

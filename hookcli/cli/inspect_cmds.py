@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.cli.common import (
+    JsonOpt,
+    StoreOpt,
+    get_capture,
+    handled,
+    open_store,
+    print_json,
+    store_label,
+)
 from hookcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -15,23 +23,41 @@ if TYPE_CHECKING:
 
 
 def ls(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N.", min=1)] = 20,
-    method: Annotated[str | None, typer.Option(help="Only this HTTP method.")] = None,
-    path: Annotated[str | None, typer.Option(help="Only paths matching this glob.")] = None,
-    provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", help="Show at most N captures.", min=1)
+    ] = 20,
+    method: Annotated[
+        str | None, typer.Option(metavar="METHOD", help="Only this HTTP method (any case).")
+    ] = None,
+    path: Annotated[
+        str | None, typer.Option(metavar="GLOB", help="Only paths matching this glob: '/hooks/*'.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this provider: stripe, github, ...")
+    ] = None,
     event: Annotated[
-        str | None, typer.Option(help="Only event types matching this glob (pull_request*).")
+        str | None,
+        typer.Option(metavar="GLOB", help="Only event types matching this glob: 'pull_request*'."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only captures newer than this: 30s, 10m, 2h, 1d.")
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="Only captures newer than this: seconds (90), or 30s, 10m, 2h, 1d, 1w, 1h30m.",
+        ),
     ] = None,
     search: Annotated[
-        str | None, typer.Option(help="Only captures whose headers or body contain TEXT.")
+        str | None,
+        typer.Option(
+            metavar="TEXT", help="Only captures whose headers or body contain TEXT (any case)."
+        ),
     ] = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List captures, newest first."""
+    """List captures, newest first.
+
+    Filters combine. At a terminal a last line names the store that was read."""
     from hookcli.model.units import parse_duration
     from hookcli.store.query import Filters
 
@@ -44,11 +70,13 @@ def ls(
     rows = list(
         st.summaries(
             match=f.summary_query(),
-            limit=limit,
+            limit=limit + 1,  # one more than shown tells whether there are more
             record_match=f.record_query(),
             stop=f.stop_before(),
         )
     )
+    more = len(rows) > limit
+    rows = rows[:limit]
     _fill_signature_state(st, rows)
     if json_out:
         print_json([_summary_json(s) for s in rows])
@@ -56,14 +84,30 @@ def ls(
     from hookcli.render.console import stdout_console
 
     console = stdout_console()
+    where = store_label(st)
+    filtered = f != Filters()
+    # lines naming the store are never broken by rich: a path is copied whole
     if not rows:
-        console.print(
-            "No captures" + (" match." if f != Filters() else " yet: run `hookcli listen`.")
-        )
+        if filtered:
+            console.print(f"No captures match in {where}.", soft_wrap=True)
+        else:
+            console.print(f"No captures yet in {where}.", soft_wrap=True)
+            console.print("Run `hookcli listen` and send it a request, or `hookcli fabricate`.")
         return
     from hookcli.render.listing import summaries_table
 
     console.print(summaries_table(rows))
+    if console.is_terminal:  # a footer for people; scripts reading the table get rows only
+        footer = _footer(len(rows), more, filtered, where, limit)
+        console.print(footer, style="dim", soft_wrap=True)
+
+
+def _footer(shown: int, more: bool, filtered: bool, where: str, limit: int) -> str:
+    noun = "capture" if shown == 1 else "captures"
+    which = "matching " if filtered else ""
+    if more:
+        return f"{shown} newest {which}{noun} of {where}; more with --limit {limit * 2}"
+    return f"{shown} {which}{noun} in {where}"
 
 
 def _fill_signature_state(st: Store, rows: list[dict[str, Any]]) -> None:
@@ -92,7 +136,7 @@ def _summary_json(s: dict[str, object]) -> dict[str, object]:
 
 
 def show(
-    capture_id: Annotated[str, typer.Argument(metavar="ID", help="Capture id, or last.")],
+    capture_id: Annotated[str, typer.Argument(metavar="ID", help="A capture id, or last.")],
     raw: Annotated[
         bool, typer.Option("--raw", help="The request as received on the wire.")
     ] = False,
@@ -100,10 +144,12 @@ def show(
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Show one capture: request line, headers, pretty body, attempts."""
+    """Show one capture: request line, headers, pretty body, attempts.
+
+    --raw gives the request as received, --body only its body bytes (for jq)."""
     if sum((raw, body, json_out)) > 1:
         raise UsageError("choose one of --json, --raw and --body")
-    cap = open_store(store).get(capture_id)
+    cap = get_capture(open_store(store), capture_id, "show")
     if json_out:
         print_json(cap.to_record())
     elif body or raw:

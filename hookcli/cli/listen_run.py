@@ -168,16 +168,10 @@ def run(cfg: ListenConfig) -> None:
     try:
         asyncio.run(serve())
     except OSError as e:
-        if isinstance(e, socket.gaierror) or e.errno in (
-            errno.EADDRINUSE,
-            errno.EACCES,
-            errno.EADDRNOTAVAIL,
-        ):
-            raise HookcliError(
-                f"cannot listen on {cfg.host}:{cfg.port}: {e.strerror}",
-                "pick another with --port (0 picks a free one)",
-            ) from None
-        raise
+        problem = bind_problem(e, cfg.host, cfg.port)
+        if problem is None:
+            raise
+        raise problem from None
     finally:
         store.close()
 
@@ -193,3 +187,24 @@ def with_tunnel(options: TunnelOptions, printer: Printer) -> Alongside:
             yield
 
     return tunnel
+
+
+def bind_problem(e: OSError, host: str, port: int) -> HookcliError | None:
+    """Why binding HOST:PORT failed, pointing at the option to change; None when the error
+    is not about the address."""
+    if isinstance(e, socket.gaierror) or e.errno == errno.EADDRNOTAVAIL:
+        return HookcliError(
+            f"cannot listen on {host}: it is not an address of this machine",
+            "--host takes one of its addresses: 127.0.0.1, or 0.0.0.0 for every interface",
+        )
+    if e.errno == errno.EADDRINUSE:
+        return HookcliError(
+            f"port {port} on {host} is already in use by another program",
+            "pick another with --port, or --port 0 for a free one",
+        )
+    if e.errno == errno.EACCES:
+        return HookcliError(
+            f"not allowed to listen on port {port} on {host}",
+            "ports below 1024 need privileges: pick a higher --port, or --port 0",
+        )
+    return None

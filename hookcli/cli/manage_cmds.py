@@ -13,12 +13,14 @@ from hookcli.errors import UsageError
 
 def rm(
     ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="Ids, ranges such as 3-7, or last.")
+        list[str], typer.Argument(metavar="ID", help="Ids, ranges such as 3-7, or last.")
     ],
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Delete captures. Their ids are never given out again."""
+    """Delete captures by id, range (3-7) or last.
+
+    Their ids are never given out again."""
     st = open_store(store)
     removed = st.delete(st.resolve(ids))
     if json_out:

@@ -11,6 +11,7 @@ import typer
 from hookcli.cli.common import (
     JsonOpt,
     StoreOpt,
+    get_capture,
     handled,
     open_store,
     print_json,
@@ -20,7 +21,11 @@ from hookcli.errors import HookcliError, UsageError
 
 SecretOpt = Annotated[
     str | None,
-    typer.Option(help="Signing secret [default: $HOOKCLI_SECRET_<PROVIDER>, then config]."),
+    typer.Option(
+        metavar="SECRET",
+        help="Signing secret (default: $HOOKCLI_SECRET_<PROVIDER>, then [secrets] in the"
+        " config file).",
+    ),
 ]
 
 
@@ -63,31 +68,42 @@ def verify(
     capture_id: Annotated[str, typer.Argument(metavar="ID", help="Capture id, or last.")],
     secret: SecretOpt = None,
     provider: Annotated[
-        str | None, typer.Option(help="Provider scheme [default: detected from headers].")
+        str | None,
+        typer.Option(metavar="NAME", help="Provider scheme (default: detected from the headers)."),
     ] = None,
     tolerance: Annotated[
-        int | None, typer.Option(help="Seconds of clock skew allowed [default: provider's].", min=0)
+        int | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Clock skew allowed (default: the provider's, 300 for most).",
+            min=0,
+        ),
     ] = None,
     now: Annotated[
-        str | None, typer.Option(help="Verify as of this time: Unix seconds or ISO 8601.")
+        str | None,
+        typer.Option(metavar="TIME", help="Verify as of this time: Unix seconds or ISO 8601."),
     ] = None,
     url: Annotated[
         str | None,
         typer.Option(
-            help="URL the sender signed (Twilio, Square, Trello) [default: from the Host header]."
+            metavar="URL",
+            help="URL the sender signed, for Twilio, Square and Trello (default: where"
+            " `fabricate` sent the capture, else rebuilt from Host and X-Forwarded-Proto/-Host).",
         ),
     ] = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Check a capture's signature; exit 1 with the precise reason when it does not hold."""
+    """Check a capture's signature, and say exactly why it fails.
+
+    Exit 0 when valid, 1 with the reason when not."""
     from hookcli import config
     from hookcli.signing import registry
-    from hookcli.signing.classify import request_url
+    from hookcli.signing.classify import signed_url
 
     moment = parse_now(now)
     name = registry.canonical(provider) if provider else None
-    cap = open_store(store).get(capture_id)
+    cap = get_capture(open_store(store), capture_id, "verify")
     name = name or registry.detect(cap.headers, cap.body)
     if name is None:
         verdict = registry.verify(None, cap.headers, cap.body, "", moment)
@@ -100,7 +116,7 @@ def verify(
             resolve_secret(name, secret),
             moment,
             tolerance,
-            url or request_url(cap),
+            url or signed_url(cap),
             options,
         )
     if json_out:
@@ -128,23 +144,44 @@ def verify(
 
 def fabricate(
     provider: Annotated[
-        str, typer.Argument(help="A provider name (`hookcli providers` lists them).")
+        str,
+        typer.Argument(
+            metavar="PROVIDER", help="A provider name (`hookcli providers` lists them)."
+        ),
     ],
     event: Annotated[
-        str | None, typer.Argument(help="Event name [default: the provider's first].")
+        str | None,
+        typer.Argument(
+            metavar="EVENT", help="Event name (default: the provider's first; see --list)."
+        ),
     ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="URL to send the event to.")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="URL", help="Where to send the event.")
+    ] = None,
     secret: SecretOpt = None,
     data: Annotated[
-        str | None, typer.Option(help="Body to send instead of the template: JSON or @FILE.")
+        str | None,
+        typer.Option(
+            metavar="JSON|@FILE", help="Body to send instead of the template's, sent as given."
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Edit the body: dotted.path=VALUE (repeatable)."),
+        typer.Option(
+            "--set",
+            metavar="PATH=VALUE",
+            help="Edit the body: dotted path (data.object.amount=500), VALUE as JSON or"
+            " text (repeatable).",
+        ),
     ] = None,
     header: Annotated[
         list[str] | None,
-        typer.Option("--header", "-H", help='Add or replace a header: "Name: value".'),
+        typer.Option(
+            "--header",
+            "-H",
+            metavar='"NAME: VALUE"',
+            help="Add or replace a header, after signing (repeatable).",
+        ),
     ] = None,
     print_only: Annotated[
         bool, typer.Option("--print", help="Write the signed request as raw HTTP; send nothing.")
@@ -152,11 +189,16 @@ def fabricate(
     list_events: Annotated[
         bool, typer.Option("--list", help="List the provider's events.")
     ] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the target.", min=0.1)] = 30.0,
+    timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Seconds to wait for the target.", min=0.1)
+    ] = 30.0,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Make a realistic, correctly signed event and send it (recorded as a capture)."""
+    """Make a realistic signed event, send it, and record it.
+
+    The event is recorded as a capture (source: fabricated), so `hookcli show`, `verify`
+    and `replay` work on it."""
     from hookcli import config
     from hookcli.cli.capture_cmds import parse_header
     from hookcli.events import builder
@@ -209,9 +251,11 @@ def fabricate(
     if json_out:
         print_json({"id": cap.id, "attempt": attempt.to_record(), "capture": cap.summary()})
     else:
-        status = str(attempt.status) if attempt.status is not None else attempt.error
+        from hookcli.render.delivery import status_text
+
+        status = status_text(attempt.status) if attempt.status is not None else attempt.error
         sys.stdout.write(
-            f"#{cap.id} {name} {request.event_type or ''} -> {attempt.target}: {status}"
+            f"#{cap.id} {name} {request.event} -> {attempt.target}: {status}"
             f" ({attempt.latency_ms:.0f} ms)\n"
         )
     if attempt.status is None or not 200 <= attempt.status < 300:
@@ -224,7 +268,9 @@ def fabricate(
 
 
 def providers(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
-    """List the signature schemes hookcli knows, with their headers and events."""
+    """List the signature schemes hookcli knows.
+
+    Each with the headers that carry its signature and its built-in events."""
     from hookcli.signing import registry
 
     rows = registry.describe()
@@ -243,19 +289,10 @@ def providers(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
             ]
         )
         return
-    from rich.table import Table
-
     from hookcli.render.console import stdout_console
+    from hookcli.render.providers import providers_view
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("NAME", style="bold")
-    table.add_column("SCHEME", ratio=2)
-    table.add_column("HEADERS", ratio=1)
-    table.add_column("EVENTS", no_wrap=True)
-    for r in rows:
-        table.add_row(r.name, r.title, "\n".join(r.headers), "\n".join(r.events))
-        table.add_row()
-    stdout_console().print(table)
+    stdout_console().print(providers_view(rows))
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,8 @@ class FabricatedRequest:
     headers: HeaderList
     body: bytes
     provider: str
-    event_type: str | None
+    event_type: str | None  # as detected from the signed request: what `ls` will show
+    event: str = ""  # the template it was made from: what the user asked for
     #: what the user must configure on the receiving side, when not the secret itself
     #: (Discord: the public key of the private seed that signed)
     note: str | None = None
@@ -148,7 +149,7 @@ def build(
     method = str(rendered.get("method", "POST")).upper()
     kind = registry.event_type(key, headers, body) or event
     note = scheme.signing_note(secret)
-    return FabricatedRequest(method, target, headers, body, key, kind, note)
+    return FabricatedRequest(method, target, headers, body, key, kind, event, note)
 
 
 def list_events(provider: str, template_dirs: Sequence[Path] = ()) -> list[str]:

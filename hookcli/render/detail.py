@@ -1,5 +1,8 @@
 """`hookcli show` (and the TUI's detail tabs): request line, headers, pretty body,
-attempts, each a section of its own."""
+attempts, each a section of its own.
+
+Every section is laid out for the width it is given (see fit.py): header names are never
+cut, and long values and body lines wrap under themselves, never back to column 0."""
 
 from __future__ import annotations
 
@@ -7,11 +10,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from rich.console import RenderableType
-from rich.table import Table
+from rich.console import Console, RenderableType
 from rich.text import Text
 
 from hookcli.model import body as bodycodec
@@ -19,10 +20,12 @@ from hookcli.model import headers as hdrs
 from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible, visible_block
 from hookcli.model.units import human_size
+from hookcli.render.fit import Fitted, clip, hanging
 from hookcli.render.hexdump import hexdump
 
-if TYPE_CHECKING:
-    from rich.syntax import Syntax
+# a NAME/VALUE table is used while the value column keeps at least this many columns;
+# below that, each pair is one "Name: value" entry
+VALUE_MIN = 30
 
 
 def render_capture(c: Capture) -> Iterator[RenderableType]:
@@ -38,14 +41,14 @@ def render_capture(c: Capture) -> Iterator[RenderableType]:
         yield attempts_table(attempts)
 
 
-def heading(c: Capture) -> Iterator[Text]:
-    """The request line, and a line of facts: when, from where, source, size, provider."""
+def heading(c: Capture) -> Iterator[RenderableType]:
+    """The request line, and the facts: when, from where, source, size, provider."""
     when = datetime.fromisoformat(c.received_at).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     line = Text()
     line.append(f"#{c.id} ", style="bold")
     line.append(visible(c.method), style="bold")
     line.append(" " + visible(c.target) + f" HTTP/{c.http_version}")
-    yield line
+    yield Fitted(lambda console, width: hanging(line, console, width, 0, 4))
     facts = [f"received {when}"]
     if c.remote_addr:
         facts.append(f"from {visible(c.remote_addr)}")
@@ -57,18 +60,50 @@ def heading(c: Capture) -> Iterator[Text]:
         facts.append(f"signature {c.signature}")
     if c.response.get("status"):
         facts.append(f"answered {c.response['status']}")
-    yield Text(" · ".join(facts), style="dim")
+    yield Fitted(lambda console, width: _joined(facts, " · ", width))
+
+
+def _joined(parts: list[str], sep: str, width: int) -> Iterator[Text]:
+    """PARTS joined by SEP, as many to a line as fit: a line breaks between parts only."""
+    line = ""
+    for part in parts:
+        candidate = f"{line}{sep}{part}" if line else part
+        if line and len(candidate) > width:
+            yield Text(line, style="dim")
+            candidate = part
+        line = candidate
+    yield Text(line, style="dim")
 
 
 def headers_table(c: Capture) -> RenderableType:
     if not c.headers:
         return Text("(none)", style="dim")
-    table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="cyan", no_wrap=True)
-    table.add_column(overflow="fold")
-    for k, v in c.headers:
-        table.add_row(Text(visible(k)), Text(visible(v)))
-    return table
+    pairs = [(visible(k), visible(v)) for k, v in c.headers]
+    return Fitted(lambda console, width: _pairs(pairs, console, width, None))
+
+
+def _pairs(
+    pairs: list[tuple[str, str]], console: Console, width: int, titles: tuple[str, str] | None
+) -> Iterator[Text]:
+    """NAME/VALUE pairs as two aligned columns where the values keep VALUE_MIN columns,
+    else as `Name: value` entries; names are never cut, values wrap under themselves."""
+    name_w = max(len(k) for k, _ in pairs)
+    if titles and name_w < len(titles[0]):
+        name_w = len(titles[0])
+    if name_w + 2 + VALUE_MIN <= width:
+        if titles:
+            yield Text(f"{titles[0]:<{name_w}}  {titles[1]}", style="bold")
+        for k, v in pairs:
+            lines = hanging(Text(v), console, width - name_w - 2, 0, 0)
+            first = Text(f"{k:<{name_w}}  ", style="cyan")
+            yield first.append_text(lines[0])
+            for more in lines[1:]:
+                yield Text(" " * (name_w + 2)).append_text(more)
+        return
+    for k, v in pairs:
+        entry = Text(k, style="cyan")
+        entry.append(": " + v, style="")
+        yield from hanging(entry, console, width, 0, 4)
 
 
 def attempt_groups(c: Capture) -> list[tuple[str, list[Attempt]]]:
@@ -109,45 +144,62 @@ def pretty_json(data: bytes) -> str:
 JSON_THEME = "ansi_dark"
 
 
-def json_syntax(pretty: str) -> Syntax:
-    from rich.syntax import Syntax
-
-    return Syntax(pretty, "json", theme=JSON_THEME, word_wrap=True)
-
-
 def body_parts(c: Capture) -> Iterator[RenderableType]:
     b = shown_body(c)
+    data = b.data
     yield body_title(b)
     if b.kind == "empty":
         yield Text("(empty)", style="dim")
     elif b.kind == "json":
-        yield json_syntax(pretty_json(b.data))
+        from rich.syntax import Syntax
+
+        pretty = pretty_json(data)
+        highlighted = Syntax(pretty, "json", theme=JSON_THEME).highlight(pretty)
+        highlighted.rstrip()
+        yield Fitted(lambda console, width: _indented_lines(highlighted, console, width))
     elif b.kind == "form":
-        table = Table(box=None, show_header=True, pad_edge=False, header_style="bold")
-        table.add_column("FIELD", style="cyan")
-        table.add_column("VALUE", overflow="fold")
-        for k, v in parse_qsl(b.data.decode("utf-8"), keep_blank_values=True):
-            table.add_row(Text(visible(k)), Text(visible(v)))
-        yield table
+        fields = [
+            (visible(k), visible(v))
+            for k, v in parse_qsl(data.decode("utf-8"), keep_blank_values=True)
+        ]
+        if fields:
+            yield Fitted(lambda console, width: _pairs(fields, console, width, ("FIELD", "VALUE")))
     elif b.kind == "text":
-        yield Text(visible_block(b.data.decode("utf-8")))
+        text = Text(visible_block(data.decode("utf-8")))
+        yield Fitted(lambda console, width: _indented_lines(text, console, width))
     else:
-        yield Text(hexdump(b.data))
+        yield Fitted(lambda console, width: [Text(hexdump(data, per_line=_hex_width(width)))])
 
 
-def attempts_table(attempts: list[Attempt]) -> Table:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("AT", "TARGET", "STATUS", "LATENCY", "ERROR / RESPONSE"):
-        table.add_column(col, overflow="fold")
+def _indented_lines(text: Text, console: Console, width: int) -> Iterator[Text]:
+    """Each line of TEXT; a line too long for WIDTH wraps under its own start, two columns
+    further in (a JSON value under its key), never back to column 0."""
+    for line in text.split("\n", allow_blank=True):
+        lead = len(line.plain) - len(line.plain.lstrip(" "))
+        yield from hanging(line[lead:], console, width, lead)
+
+
+def _hex_width(width: int) -> int:
+    """Bytes per hex dump line: 16 where a line of them fits (78 columns), else 8."""
+    return 16 if width >= 78 else 8
+
+
+def attempts_table(attempts: list[Attempt]) -> RenderableType:
+    """Each attempt as `time  status  latency  target`, the target's answer (or the error)
+    under it: the lines fit any width, where a five-column table would not."""
+    return Fitted(lambda console, width: _attempt_lines(attempts, console, width))
+
+
+def _attempt_lines(attempts: list[Attempt], console: Console, width: int) -> Iterator[Text]:
+    from hookcli.render.delivery import status_text
+
     for a in attempts:
-        status = Text(str(a.status) if a.status is not None else "-")
-        if a.status is not None:
-            status.stylize("green" if 200 <= a.status < 300 else "red")
-        table.add_row(
-            datetime.fromisoformat(a.at).astimezone().strftime("%H:%M:%S"),
-            Text(visible(a.target)),
-            status,
-            f"{a.latency_ms:.0f} ms",
-            Text(visible(a.error or a.response_excerpt)),
-        )
-    return table
+        head = Text(datetime.fromisoformat(a.at).astimezone().strftime("%H:%M:%S"), style="dim")
+        head.append("  ")
+        head.append(status_text(a.status), style="green" if a.ok else "red")
+        head.append(f"  {a.latency_ms:.0f} ms  ", style="dim")
+        head.append(visible(a.target))
+        yield from hanging(head, console, width, 0, 10)
+        answer = (a.error or a.response_excerpt).strip().splitlines()
+        if answer:
+            yield Text(" " * 10).append_text(clip(Text(visible(answer[0])), width - 10))

@@ -100,19 +100,26 @@ def check_age(ts: int, now: int, tolerance: int | None, *, both_directions: bool
     return None
 
 
-def stale_hint(ts: int, signature_ok: bool) -> str:
-    if signature_ok:
+def age_hint(ts: int, signature_ok: bool, future: bool = False) -> str:
+    """What a timestamp outside the tolerance means: an old request is stale; one from the
+    future points at a clock (the sender's or this machine's) that is off."""
+    if not signature_ok:
+        return "the signature does not match either (wrong secret or body changed)"
+    if future:
         return (
-            f"the signature itself matches: the request is stale, not forged "
-            f"(verify as of its time with --now {ts})"
+            f"the signature itself matches: the sender's clock is ahead of this machine's, "
+            f"or this one's is behind (verify as of its time with --now {ts})"
         )
-    return "the signature does not match either (wrong secret or body changed)"
+    return (
+        f"the signature itself matches: the request is stale, not forged "
+        f"(verify as of its time with --now {ts})"
+    )
 
 
 def with_age(age: Verdict, ts: int, signature_ok: bool) -> Verdict:
-    return Verdict.fail(
-        age.reason or "timestamp_too_old", age.message, stale_hint(ts, signature_ok)
-    )
+    reason = age.reason or "timestamp_too_old"
+    future = reason == "timestamp_too_new"
+    return Verdict.fail(reason, age.message, age_hint(ts, signature_ok, future))
 
 
 def same(a: str, b: str) -> bool:

@@ -20,6 +20,17 @@ def request_url(capture: Capture, scheme: str = "http") -> str:
     return f"{proto.split(',')[0].strip()}://{host or 'localhost'}{capture.target}"
 
 
+def signed_url(capture: Capture) -> str:
+    """The URL the capture's signature was made for. A fabricated capture was signed by
+    hookcli for the URL it was first sent to, which the headers cannot tell (https behind a
+    tunnel, say); any other capture was signed by its sender for the URL it called, rebuilt
+    from Host and X-Forwarded-*. Later replays send the stored bytes elsewhere without
+    changing what the stored signature covers, so they do not count."""
+    if capture.source == "fabricated" and capture.replays:
+        return min(capture.replays, key=lambda a: a.at).target
+    return request_url(capture)
+
+
 def classify(capture: Capture, secrets: Mapping[str, str] | None = None) -> None:
     provider = registry.detect(capture.headers, capture.body)
     capture.provider = provider
@@ -32,6 +43,6 @@ def classify(capture: Capture, secrets: Mapping[str, str] | None = None) -> None
             capture.body,
             secret,
             int(time.time()),
-            url=request_url(capture),
+            url=signed_url(capture),
         )
         capture.signature = "valid" if verdict.ok else "invalid"

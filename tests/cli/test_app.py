@@ -23,9 +23,10 @@ def test_version_help_and_module(store: Path) -> None:
         assert cmd in r.stdout
 
 
-def test_unknown_command_is_a_usage_error(store: Path) -> None:
+def test_unknown_command_is_a_one_line_usage_error(store: Path) -> None:
     r = run(store, "no-such-command")
-    assert r.returncode == 2 and b"No such command" in r.stderr
+    assert r.returncode == 2
+    assert r.stderr.decode() == "error: no such command 'no-such-command' (see `hookcli --help`)\n"
 
 
 def test_shell_completion_is_offered(store: Path) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from tests.conftest import Listener, run, run_json, send
-from tests.receiver import Receiver
+from tests.receiver import Receiver, TlsReceiver
 
 STRIPE = "whsec_replay_test_0123456789"
 STANDARD = "whsec_" + base64.b64encode(b"replay-standard-key-32-bytes!!!!").decode()
@@ -535,25 +535,6 @@ def test_tls_failure_and_insecure(lst: Listener, tmp_path: Path) -> None:
         assert tls.inner.wait(1)[-1].path_qs == "/hooks/tls"
     finally:
         tls.stop()
-
-
-class TlsReceiver:
-    """The test receiver behind HTTPS with a certificate from a CA nobody trusts."""
-
-    def __init__(self, tmp: Path):
-        import ssl
-
-        import trustme
-
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(ctx)
-        self.inner = Receiver(ssl_context=ctx).start()
-        self.url = self.inner.url.replace("http://", "https://")
-
-    def stop(self) -> None:
-        self.inner.stop()
 
 
 # -- safety beside a running listener ----------------------------------------------------

@@ -364,3 +364,11 @@ def test_twilio_sha256_settings_header() -> None:
         ("X-Twilio-Webhooks-Signature-Settings", "key=ks_1,algorithm=HMAC_SHA256"),
     ]
     assert registry.get("twilio").verify(headers, b"", "tok", NOW, url=URL).ok
+
+
+def test_a_timestamp_from_the_future_points_at_the_clocks_not_staleness() -> None:
+    v = verify("slack", signed("slack", now=NOW + 700))
+    assert v.reason == "timestamp_too_new"
+    assert v.hint and "clock" in v.hint and "stale" not in v.hint
+    old = verify("slack", signed("slack", now=NOW - 700))
+    assert old.reason == "timestamp_too_old" and old.hint and "stale" in old.hint

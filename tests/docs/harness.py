@@ -1,0 +1,435 @@
+"""Run the command examples of a Markdown page as a user would type them, and compare what
+they print with what the page shows. The format is described in test_examples.py."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import re
+import shlex
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+COLUMNS, LINES = 80, 24
+APP_PORT, LISTEN_PORT = 3000, 9000  # what pages say; mapped to the real ports
+HOME_SHOWN = "/home/me"
+COMMAND_TIMEOUT = 60.0
+CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w-]*)")
+EXIT_COMMENT = re.compile(r"#\s*exits?\s+(\d+)\s*$")
+HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
+PROMPT = re.compile(r"\[y/N\]: (\S+)$")
+LISTEN = re.compile(r"^hookcli\s+(?:--\S+\s+)*listen\b")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass
+class Example:
+    page: str
+    line: int  # 1-based line of the `$ ` in the page
+    command: str
+    expected: list[str]
+    exit_code: int
+
+    def where(self) -> str:
+        return f"{self.page}:{self.line}: $ {self.command.splitlines()[0]}"
+
+
+def parse(text: str, page: str) -> list[Example]:
+    """The examples of every ```console block, in page order."""
+    examples: list[Example] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = CODE_FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        fence, lang = m.group(1), m.group(2)
+        end = i + 1
+        while end < len(lines) and not lines[end].startswith(fence):
+            end += 1
+        if lang == "console":
+            examples.extend(_block(lines[i + 1 : end], i + 2, page))
+        i = end + 1
+    return examples
+
+
+def _block(lines: list[str], first_line: int, page: str) -> list[Example]:
+    out: list[Example] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("$ "):
+            raise ValueError(f"{page}:{first_line + i}: output before any `$ ` command")
+        start = i
+        cmd = [lines[i][2:]]
+        while cmd[-1].endswith("\\") and i + 1 < len(lines):  # continued line
+            i += 1
+            cmd.append(lines[i].removeprefix("> "))
+        heredoc = HEREDOC.search(cmd[-1])
+        if heredoc:  # the document up to its terminator belongs to the command
+            while i + 1 < len(lines) and lines[i].strip() != heredoc.group(1):
+                i += 1
+                cmd.append(lines[i].removeprefix("> "))
+        i += 1
+        expected = []
+        while i < len(lines) and not lines[i].startswith("$ "):
+            expected.append(lines[i])
+            i += 1
+        command = "\n".join(cmd)
+        code = EXIT_COMMENT.search(cmd[0])
+        out.append(
+            Example(page, first_line + start, command, expected, int(code.group(1)) if code else 0)
+        )
+    return out
+
+
+def stray_commands(text: str, page: str) -> list[str]:
+    """hookcli commands outside ```console blocks, where the test would not run them."""
+    found = []
+    fence = None
+    lang = ""
+    for n, line in enumerate(text.splitlines(), 1):
+        m = CODE_FENCE.match(line)
+        if fence is None and m:
+            fence, lang = m.group(1), m.group(2)
+            continue
+        if fence is not None and line.startswith(fence):
+            fence = None
+            continue
+        code = line.strip() if fence is not None else (line[4:] if line.startswith("    ") else "")
+        is_command = re.match(r"^(\$ )?hookcli\s", code)
+        if is_command and (fence is None or lang != "console"):
+            found.append(f"{page}:{n}: {line.strip()}")
+    return found
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+class Terminal:
+    """A process on its own pseudo-terminal of COLUMNS x LINES: stdin, stdout and stderr are
+    the terminal, as when a user types the command; what it prints is collected."""
+
+    def __init__(self, command: str, env: dict[str, str], cwd: Path):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        self.master = master
+        self.proc = subprocess.Popen(
+            ["bash", "-c", command],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self._chunks: list[bytes] = []
+        self._done = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:  # EIO: every process holding the terminal has ended
+                break
+            if not data:
+                break
+            self._chunks.append(data)
+        self._done.set()
+
+    @property
+    def text(self) -> str:
+        raw = b"".join(self._chunks).decode("utf-8", errors="replace")
+        return raw.replace("\r\n", "\n").replace("\r", "")
+
+    def type_answers(self, answers: list[str], deadline: float) -> None:
+        """Type each answer when its `[y/N]: ` prompt has appeared."""
+        for n, answer in enumerate(answers, 1):
+            while self.text.count("[y/N]: ") < n and time.time() < deadline:
+                if self.proc.poll() is not None:
+                    return
+                time.sleep(0.02)
+            os.write(self.master, answer.encode() + b"\n")
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._done.wait(5)
+        return code
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(5)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.master)
+
+
+@dataclass
+class Background:
+    example: Example
+    term: Terminal
+    pidfile: Path
+    doc_port: int
+    port: int = 0
+
+
+@dataclass
+class Session:
+    """One page's run: a fresh home directory (so the default store is empty), a receiver
+    standing in for the user's app at localhost:3000, and the listeners the page starts."""
+
+    page: str
+    tmp: Path
+    receiver_port: int
+    env: dict[str, str] = field(default_factory=dict)
+    ports: dict[int, int] = field(default_factory=dict)  # port a page shows -> real port
+    running: dict[int, Background] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    outputs: dict[int, str] = field(default_factory=dict)  # example line -> what it printed
+
+    def __post_init__(self) -> None:
+        self.home = self.tmp / "home" / "me"
+        self.home.mkdir(parents=True)
+        bin_dir = self.tmp / "bin"
+        bin_dir.mkdir()
+        shim = bin_dir / "hookcli"
+        shim.write_text(
+            "#!/bin/sh\n"
+            '[ -n "$HOOKCLI_DOCS_PIDFILE" ] && echo $$ >> "$HOOKCLI_DOCS_PIDFILE"\n'
+            f'exec {shlex.quote(sys.executable)} -m hookcli "$@"\n'
+        )
+        shim.chmod(0o755)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("HOOKCLI_", "XDG_", "PYTEST_", "COV_", "FORCE_COLOR"))
+        }
+        env.update(
+            HOME=str(self.home),
+            PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            PYTHONPATH=str(ROOT),
+            COLUMNS=str(COLUMNS),
+            LINES=str(LINES),
+            NO_COLOR="1",
+            TERM="xterm",
+            LC_ALL="C.UTF-8",
+            TZ="UTC",
+        )
+        self.env = env
+        self.ports[APP_PORT] = self.receiver_port
+
+    # -- the page's commands ---------------------------------------------------------------
+
+    def run(self, ex: Example) -> None:
+        self.ran.append(ex.where())
+        command = self._real(ex.command)
+        if command.startswith("export "):
+            for assignment in shlex.split(command)[1:]:
+                name, _, value = assignment.partition("=")
+                self.env[name] = value
+            self._compare(ex, "", 0)
+            return
+        if LISTEN.match(command):
+            self._start_listener(ex, command)
+            return
+        term = Terminal(command, self.env, self.home)
+        try:
+            answers = [m.group(1) for line in ex.expected if (m := PROMPT.search(line))]
+            deadline = time.time() + COMMAND_TIMEOUT
+            term.type_answers(answers, deadline)
+            code = term.wait(max(deadline - time.time(), 1))
+            if code is None:
+                term.kill()
+                self.failures.append(f"{ex.where()}\n  did not finish in {COMMAND_TIMEOUT:.0f} s")
+                return
+            self._compare(ex, term.text, code)
+        finally:
+            term.close()
+
+    def _start_listener(self, ex: Example, command: str) -> None:
+        port_arg = re.search(r"--port[ =](\d+)", command)
+        doc_port = int(port_arg.group(1)) if port_arg else LISTEN_PORT
+        if doc_port in self.running:  # a second listen on that port: the first is stopped
+            self._stop(self.running.pop(doc_port))
+        if port_arg:
+            command = command[: port_arg.start()] + "--port 0" + command[port_arg.end() :]
+        else:
+            command = re.sub(r"\blisten\b", "listen --port 0", command, count=1)
+        pidfile = self.tmp / f"pids-{ex.line}"
+        env = dict(self.env, HOOKCLI_DOCS_PIDFILE=str(pidfile))
+        bg = Background(ex, Terminal(command, env, self.home), pidfile, doc_port)
+        deadline = time.time() + 30
+        while time.time() < deadline and not bg.port:
+            shown = ANSI.sub("", bg.term.text)
+            m = re.search(r"(?:Listening on |\"url\":\s*\")http://[^:\s]+:(\d+)", shown)
+            if m:
+                bg.port = int(m.group(1))
+            elif bg.term.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not bg.port:  # it failed to start (as the page may say), or hangs silent
+            code = bg.term.wait(5)
+            if code is None:
+                bg.term.kill()
+                self.failures.append(f"{ex.where()}\n  never said where it listens")
+            else:
+                self._compare(ex, bg.term.text, code)
+            bg.term.close()
+            return
+        if doc_port:
+            self.ports[doc_port] = bg.port
+        self.running[doc_port] = bg
+
+    def _stop(self, bg: Background) -> None:
+        """Ctrl-C, as the user would press it: SIGINT to hookcli (a pipe after it then ends
+        on its own); then the output the page shows under the command is compared."""
+        time.sleep(0.2)  # lines for the last requests are printed just after answering
+        pids = bg.pidfile.read_text().split() if bg.pidfile.exists() else []
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGINT)
+        code = bg.term.wait(15)
+        if code is None:
+            bg.term.kill()
+            self.failures.append(f"{bg.example.where()}\n  did not stop on Ctrl-C")
+        else:
+            self._compare(bg.example, bg.term.text, code)
+        bg.term.close()
+        self.ports.pop(bg.doc_port, None)
+
+    def finish(self) -> None:
+        for bg in list(self.running.values()):
+            self._stop(bg)
+        self.running.clear()
+
+    # -- comparing -------------------------------------------------------------------------
+
+    def _real(self, command: str) -> str:
+        for shown, real in self.ports.items():
+            command = re.sub(rf"\b(localhost|127\.0\.0\.1):{shown}\b", rf"\1:{real}", command)
+        return command
+
+    def normalize(self, text: str) -> list[str]:
+        text = self.shown(text)
+        for bg in self.running.values():  # a `--port 0` listener's port, whatever it is
+            text = re.sub(rf"\b(localhost|127\.0\.0\.1):{bg.port}\b", r"\1:PORT", text)
+        return normalize(text)
+
+    def shown(self, text: str) -> str:
+        """TEXT as a page would show it: the ports a page uses, /home/me, no colour."""
+        for shown, real in self.ports.items():
+            text = re.sub(rf"\b(localhost|127\.0\.0\.1):{real}\b", rf"\1:{shown}", text)
+        return ANSI.sub("", text.replace(str(self.home), HOME_SHOWN))
+
+    def _compare(self, ex: Example, output: str, code: int | None) -> None:
+        self.outputs[ex.line] = self.shown(output) + (f"[exit {code}]" if code else "")
+        actual = self.normalize(output)
+        expected = normalize("\n".join(ex.expected))
+        problems = []
+        if code != ex.exit_code:
+            problems.append(f"exit code {code}, the page says {ex.exit_code}")
+        if not matches(expected, actual):
+            problems.append(
+                "output differs (after normalizing)\n--- page\n"
+                + "\n".join(expected)
+                + "\n--- actual\n"
+                + "\n".join(actual)
+            )
+        if problems:
+            self.failures.append(f"{ex.where()}\n  " + "\n  ".join(problems))
+
+
+_VARIABLE = [  # what differs from run to run, replaced on both sides before comparing
+    (ANSI, ""),
+    (
+        re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?"),
+        "<t>",
+    ),
+    (re.compile(r"\b[A-Z][a-z]{2} [ \d]\d (\d{2}:\d{2}| \d{4})\b"), "<t>"),
+    (re.compile(r"\b\d{2}:\d{2}:\d{2}\b"), "<t>"),
+    (re.compile(r"\b\d+(\.\d+)? ms\b"), "N ms"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<id>"),
+    (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<hex>"),
+    (re.compile(r"\b([a-z]{2,5})_[A-Za-z0-9]{14,}\b"), r"\1_<id>"),  # evt_..., cus_...
+    (re.compile(r"(?<![\w/:.-])(?=[\w+/]*\d)(?=[\w+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"), "<b64>"),
+    (re.compile(r"\b\d{9,}\b"), "<n>"),
+    (re.compile(r"(localhost|127\.0\.0\.1):(3[2-9]\d{3}|[4-6]\d{4})\b"), r"\1:PORT"),
+    (re.compile(r" {2,}"), " "),
+]
+
+
+def normalize(text: str) -> list[str]:
+    for pattern, repl in _VARIABLE:
+        text = pattern.sub(repl, text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    """EXPECTED against ACTUAL line by line: a line `...` stands for any lines (none
+    included), `...` inside a line for any text."""
+    pats = [
+        None if line.strip() == "..." else re.compile(".*".join(map(re.escape, line.split("..."))))
+        for line in expected
+    ]
+    memo: dict[tuple[int, int], bool] = {}
+
+    def go(i: int, j: int) -> bool:
+        if (i, j) not in memo:
+            if i == len(pats):
+                memo[i, j] = j == len(actual)
+            elif pats[i] is None:
+                memo[i, j] = go(i + 1, j) or (j < len(actual) and go(i, j + 1))
+            else:
+                pat = pats[i]
+                assert pat is not None
+                memo[i, j] = j < len(actual) and bool(pat.fullmatch(actual[j])) and go(i + 1, j + 1)
+        return memo[i, j]
+
+    return go(0, 0)
+
+
+def main(page: str) -> None:
+    """`python -m tests.docs.harness docs/PAGE.md`: run a page's examples and print what
+    each printed, as the page would show it, to write or update the page."""
+    import tempfile
+
+    from tests.receiver import Receiver
+
+    receiver = Receiver().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        session = Session(page, Path(tmp), int(receiver.url.rsplit(":", 1)[1]))
+        examples = parse((ROOT / page).read_text(), page)
+        try:
+            for ex in examples:
+                session.run(ex)
+        finally:
+            session.finish()
+            receiver.stop()
+    for ex in examples:
+        print(f"$ {ex.command}\n{session.outputs.get(ex.line, '(not run)').rstrip()}")
+    print("\n".join(["", *session.failures]) if session.failures else "\nall match")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
