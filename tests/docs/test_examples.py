@@ -77,7 +77,17 @@ def test_page_examples_run_as_written(page: str, tmp_path: Path) -> None:
 def test_the_docs_have_examples_for_every_command() -> None:
     text = "\n".join((ROOT / p).read_text() for p in PAGES)
     commands = {ex.command.split()[1] for ex in parse_all() if ex.command.startswith("hookcli ")}
-    for name in ("listen", "ls", "show", "rm", "clear", "verify", "fabricate", "providers"):
+    for name in (
+        "listen",
+        "ls",
+        "show",
+        "rm",
+        "clear",
+        "replay",
+        "verify",
+        "fabricate",
+        "providers",
+    ):
         assert name in commands, f"no runnable example of hookcli {name}"
     assert "```console" in text
 
