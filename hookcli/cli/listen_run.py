@@ -199,12 +199,12 @@ def bind_problem(e: OSError, host: str, port: int) -> HookcliError | None:
         )
     if e.errno == errno.EADDRINUSE:
         return HookcliError(
-            f"port {port} on {host} is already in use by another program",
+            f"cannot listen on {host}:{port}: the port is in use by another program",
             "pick another with --port, or --port 0 for a free one",
         )
     if e.errno == errno.EACCES:
         return HookcliError(
-            f"not allowed to listen on port {port} on {host}",
+            f"cannot listen on {host}:{port}: not allowed to use that port",
             "ports below 1024 need privileges: pick a higher --port, or --port 0",
         )
     return None

@@ -115,7 +115,7 @@ def test_listen_on_a_port_in_use_says_so(store: Path) -> None:
         r = run(store, "listen", "--port", str(port))
     err = r.stderr.decode()
     assert r.returncode == 1
-    assert f"port {port} on 127.0.0.1 is already in use" in err and "--port 0" in err
+    assert f"127.0.0.1:{port}: the port is in use" in err and "--port 0" in err
 
 
 def test_listen_secret_without_its_value_names_the_missing_half(store: Path) -> None:
