@@ -13,12 +13,13 @@ FILE_MODE = 0o600
 
 
 def store_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--store, else $HOOKCLI_STORE, else the user data directory (platformdirs)."""
+    """--store, else $HOOKCLI_STORE, else the user data directory (platformdirs). Always
+    absolute, so that messages naming the store name one a user can find from anywhere."""
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(os.path.abspath(Path(explicit).expanduser()))
     env = os.environ.get("HOOKCLI_STORE")
     if env:
-        return Path(env).expanduser()
+        return Path(os.path.abspath(Path(env).expanduser()))
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("hookcli", appauthor=False)) / "store"

@@ -106,17 +106,9 @@ def open_store(path: Path | None) -> Store:
     return Store(store_dir(path))
 
 
-def store_label(st: Store) -> str:
-    """The store's path as a user can find it again: absolute."""
-    return os.path.abspath(st.root)
-
-
 def get_capture(st: Store, ref: str, command: str) -> Capture:
     """The one capture REF names ("12" or "last") for COMMAND, which takes a single id: a
-    range or list gets an error saying so, and a miss names the store that was read (the
-    usual surprise is a listener recording into another one)."""
-    from hookcli.store.store import NotFound
-
+    range or list gets an error saying so (the store's own hint is about ranges for rm)."""
     text = ref.strip()
     if text != "last" and not (text.isdigit() and int(text) > 0):
         if "-" in text.strip("-") or "," in text:
@@ -125,18 +117,7 @@ def get_capture(st: Store, ref: str, command: str) -> Capture:
                 f"run `hookcli {command}` once per id, or `hookcli ls` to list several",
             )
         raise UsageError(f"bad capture id {text!r}", "an id is a number from `hookcli ls`, or last")
-    try:
-        return st.get(text)
-    except NotFound:
-        where = store_label(st)
-        if text == "last":
-            raise HookcliError(
-                f"no captures yet in {where}",
-                "`hookcli listen` records into it; --store or HOOKCLI_STORE picks another",
-            ) from None
-        raise HookcliError(
-            f"no capture {text} in {where}", "run `hookcli ls` to see the ids"
-        ) from None
+    return st.get(text)
 
 
 def print_json(obj: Any) -> None:

@@ -14,7 +14,6 @@ from hookcli.cli.common import (
     handled,
     open_store,
     print_json,
-    store_label,
 )
 from hookcli.errors import UsageError
 
@@ -84,7 +83,7 @@ def ls(
     from hookcli.render.console import stdout_console
 
     console = stdout_console()
-    where = store_label(st)
+    where = str(st.root)
     filtered = f != Filters()
     # lines naming the store are never broken by rich: a path is copied whole
     if not rows:

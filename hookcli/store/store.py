@@ -40,11 +40,12 @@ class NotFound(HookcliError):
         message = f"no capture {what} in {root}"
         if what == "yet":
             message = f"no captures yet in {root}"
-        hint = (
-            "run `hookcli ls` to see the ids"
-            if exists
-            else "no store there: check --store and HOOKCLI_STORE, or run `hookcli listen`"
-        )
+        if not exists:
+            hint = "no store there: check --store and HOOKCLI_STORE, or run `hookcli listen`"
+        elif what == "yet":  # an empty store: there are no ids to look up
+            hint = "`hookcli listen` records into it; --store or HOOKCLI_STORE picks another"
+        else:
+            hint = "run `hookcli ls` to see the ids"
         super().__init__(message, hint)
 
 
