@@ -144,9 +144,14 @@ def reserialized_candidates(body: bytes) -> list[bytes]:
     return out
 
 
-def no_match(message: str, body: bytes, matches: Callable[[bytes], bool]) -> Verdict:
-    """A no_match verdict, with a hint when a re-serialized body would have verified."""
-    hint = "wrong secret, or the body changed after signing"
+def no_match(
+    message: str,
+    body: bytes,
+    matches: Callable[[bytes], bool],
+    hint: str = "wrong secret, or the body changed after signing",
+) -> Verdict:
+    """A no_match verdict with HINT, or a hint that a re-serialized body would have
+    verified."""
     if any(matches(c) for c in reserialized_candidates(body)):
         hint = RESERIALIZED_HINT
     return Verdict.fail("no_match", message, hint)

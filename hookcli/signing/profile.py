@@ -363,8 +363,11 @@ class ProfileScheme(Scheme):
         if matches(body):
             legacy = " (legacy header)" if digest is p.legacy else ""
             return Verdict.valid(f"signature valid{legacy}")
-        what = "the URL and the body" if self.needs_url else "the body"
-        return no_match(f"{header} does not match {what}", body, matches)
+        if not self.needs_url:
+            return no_match(f"{header} does not match the body", body, matches)
+        # a URL that differs from the one called (a tunnel, http vs https) is the usual cause
+        hint = "wrong secret, a changed body, or not the exact URL called (pass it with --url)"
+        return no_match(f"{header} does not match the URL and the body", body, matches, hint)
 
     def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:
         p = self.profile

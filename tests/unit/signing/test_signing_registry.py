@@ -184,6 +184,18 @@ def test_verify_with_detection_and_unknown_provider() -> None:
     assert v.reason == "unknown_provider" and "paypal" in v.message
 
 
+@pytest.mark.parametrize("provider", ["square", "trello"])
+def test_a_url_signing_profile_points_at_the_url_when_nothing_matches(provider: str) -> None:
+    body = b'{"type": "x"}'
+    headers = registry.get(provider).sign(body, "s", 0, url="https://a.example/hooks")
+    assert registry.verify(provider, headers, body, "s", 0, url="https://a.example/hooks").ok
+    v = registry.verify(provider, headers, body, "s", 0, url="http://a.example/hooks")
+    assert (v.ok, v.reason) == (False, "no_match")
+    assert "the URL and the body" in v.message and "--url" in (v.hint or "")
+    v = registry.get("github").verify(registry.get("github").sign(body, "s", 0), b"{}", "s", 0)
+    assert v.hint == "wrong secret, or the body changed after signing"  # no URL signed
+
+
 def test_describe_lists_every_provider_with_events() -> None:
     rows = {r.name: r for r in registry.describe()}
     assert list(rows) == list(registry.NAMES)
