@@ -232,9 +232,22 @@ class Session:
             TERM="xterm",
             LC_ALL="C.UTF-8",
             TZ="UTC",
+            # ngrok cannot be reached from here: `listen --tunnel` drives the stand-in agent
+            # the tunnel tests use, which hands out a public URL on loopback
+            HOOKCLI_NGROK_PATH=str(self._fake_ngrok(bin_dir)),
         )
         self.env = env
         self.ports[APP_PORT] = self.receiver_port
+
+    @staticmethod
+    def _fake_ngrok(bin_dir: Path) -> Path:
+        agent = bin_dir / "ngrok"
+        fake = ROOT / "tests" / "fake_ngrok.py"
+        agent.write_text(
+            f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(fake))} "$@"\n'
+        )
+        agent.chmod(0o755)
+        return agent
 
     # -- the page's commands ---------------------------------------------------------------
 
@@ -368,6 +381,7 @@ _VARIABLE = [  # what differs from run to run, replaced on both sides before com
     (re.compile(r"\b\d+(\.\d+)? ms\b"), "N ms"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<id>"),
     (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<hex>"),
+    (re.compile(r"\b[0-9a-f]{12}(?=\.ngrok-free\.app\b)"), "<host>"),  # ngrok picks it
     (re.compile(r"\b([a-z]{2,5})_[A-Za-z0-9]{14,}\b"), r"\1_<id>"),  # evt_..., cus_...
     (re.compile(r"(?<![\w/:.-])(?=[\w+/]*\d)(?=[\w+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"), "<b64>"),
     (re.compile(r"\b\d{9,}\b"), "<n>"),

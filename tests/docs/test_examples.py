@@ -28,6 +28,11 @@ Your app and the listener
     shown under it are compared with everything it printed when the page ends (or when
     the next `listen` on the same port starts) and it gets Ctrl-C.
 
+ngrok
+    `listen --tunnel` runs against tests/fake_ngrok.py, the stand-in agent of the tunnel
+    tests (HOOKCLI_NGROK_PATH points at it): it needs an authtoken as the real one does,
+    and its public URL is served on loopback.
+
 Variable output
     Clock times, dates, latencies (`3 ms`), Unix timestamps, UUIDs, hex digests, base64
     signatures and random ids are replaced on both sides before comparing, and runs of
