@@ -3,7 +3,9 @@ updates from other processes, and escaping of hostile requests."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -358,9 +360,9 @@ def test_tui_without_a_terminal_is_a_clear_error(store: Path) -> None:
 
 def test_tui_help_does_not_import_textual(store: Path) -> None:
     r = subprocess.run(
-        ["python", "-X", "importtime", "-m", "hookcli", "tui", "--help"],
+        [sys.executable, "-X", "importtime", "-m", "hookcli", "tui", "--help"],
         capture_output=True,
-        env={**__import__("os").environ, "HOOKCLI_STORE": str(store)},
+        env={**os.environ, "HOOKCLI_STORE": str(store)},
     )
     assert r.returncode == 0 and b"terminal UI" in r.stdout.replace(b"\n", b" ")
     modules = {line.split("|")[-1].strip() for line in r.stderr.decode().splitlines()}
