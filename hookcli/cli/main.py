@@ -62,6 +62,7 @@ def _register() -> None:
 
     for module in (capture_cmds, inspect_cmds, view_cmds, replay_cmds, manage_cmds, signing_cmds):
         module.register(app)
+    __import__("hookcli.cli.export_cmds", fromlist=["register"]).register(app)
 
 
 _register()

@@ -1,86 +1,57 @@
-"""A capture as a curl command that sends it again: the TUI's copy-as-curl (`c`), and the
-`curl` export format.
+"""The `curl` format: a command that sends a capture again, byte-exact.
 
-The command is safe to paste into a shell and to show in a terminal: every argument that
-holds a control character or bytes that are not UTF-8 is written in ANSI-C quoting
-(`$'...\\x1b...'`, bash and zsh), so nothing a sender chose is interpreted on the way."""
+Same method, path and query (joined to `--to` by the URL rule, `--globoff` and
+`--path-as-is` when curl would otherwise rewrite them), the captured end-to-end headers in
+their order with their case and duplicates, and the exact body. curl's own additions are
+switched off when the capture did not have them: `User-Agent` and `Accept`, the form
+`Content-Type` it gives `--data`, and `Expect: 100-continue` on large bodies. The body is
+`--data-raw` (never read as `@file`) or piped in (see shell.py)."""
 
 from __future__ import annotations
 
-import shlex
+from collections.abc import Iterable, Iterator
 
-from hookcli.delivery.prepare import end_to_end, join_url
-from hookcli.model import headers as hdrs
+from hookcli.export import shell
+from hookcli.model import headers as hdr
 from hookcli.model.capture import Capture
 
-
-def default_base(c: Capture) -> str:
-    """The capture's original host: where the sender sent it."""
-    host = hdrs.get(c.headers, "host") or "localhost"
-    return f"http://{host}"
+_EXPECT_FROM = 1024  # curl asks for 100-continue above this many bytes
 
 
 def to_curl(c: Capture, base: str | None = None) -> str:
-    """A multi-line curl command for C against BASE (URL rule as in replay; default the
-    capture's original host). Hop-by-hop headers are left to curl to compute."""
-    url = join_url(base or default_base(c), c.path, c.query)
-    args = ["curl"]
-    if not ((c.method == "GET" and not c.body) or (c.method == "POST" and c.body)):
-        args += ["-X", quote(c.method.encode())]
-    args.append(quote(url.encode()))
-    for k, v in end_to_end(c.headers):
-        args += ["-H", quote(f"{k}: {v}".encode("utf-8", "surrogateescape"))]
-    prefix = ""
-    if b"\0" in c.body:
-        # an argument ends at a NUL byte: such a body goes through a pipe
-        prefix = f"printf {printf_format(c.body)} | "
-        args += ["--data-binary", "@-"]
-    elif c.body:
-        args += ["--data-binary", quote(c.body)]
-    lines: list[str] = []
-    line = prefix + args[0] + " " + args[1]
-    for i in range(2, len(args)):
-        if args[i].startswith("-") and args[i] != "@-":
-            lines.append(line)
-            line = "  " + args[i]
-        else:
-            line += " " + args[i]
-    lines.append(line)
-    return " \\\n".join(lines)
+    """A curl command for C against BASE (default: the capture's original host)."""
+    url = shell.target_url(c, base)
+    words = ["curl"]
+    if any(ch in url for ch in "[]{}"):
+        words.append("--globoff")
+    if "/." in c.path:
+        words.append("--path-as-is")
+    if c.method == "HEAD":
+        words.append("--head")
+    elif not ((c.method == "GET" and not c.body) or (c.method == "POST" and c.body)):
+        words += ["-X", shell.qtext(c.method)]
+    words.append(shell.qtext(url))
+    headers = shell.sent_headers(c)
+    # curl reads "Name:" as "remove Name" and "Name;" as "send Name empty"
+    sent = [f"{k}: {v}" if v else f"{k};" for k, v in headers]
+    off = [f"{n}:" for n in ("User-Agent", "Accept") if not hdr.has(headers, n)]
+    if c.body:
+        if not hdr.has(headers, "Content-Type"):
+            off.append("Content-Type:")
+        if len(c.body) > _EXPECT_FROM:
+            off.append("Expect:")
+    elif c.method in ("POST", "PUT", "PATCH"):
+        off.append("Content-Length: 0")
+    options = [["-H", shell.qtext(h)] for h in sent]
+    if off:
+        options.append([w for h in off for w in ("-H", shell.qtext(h))])
+    if not c.body:
+        return shell.layout(words, options)
+    if shell.literal_body(c.body):
+        return shell.layout(words, [*options, ["--data-raw", shell.quote(c.body)]])
+    return shell.piped(shell.layout(words, [*options, ["--data-binary", "@-"]]), c.body)
 
 
-def printf_format(data: bytes) -> str:
-    """A quoted printf(1) format that prints DATA exactly, NUL bytes included (POSIX octal
-    escapes; `%` doubled)."""
-    out = []
-    for b in data:
-        if b == 0x25:
-            out.append("%%")
-        elif b == 0x5C:
-            out.append("\\\\")
-        elif 0x20 <= b < 0x7F:
-            out.append(chr(b))
-        else:
-            out.append(f"\\{b:03o}")
-    return shlex.quote("".join(out))
-
-
-def quote(data: bytes) -> str:
-    """One shell word for DATA: plain single quotes when it is printable UTF-8 (newlines
-    and tabs allowed), else ANSI-C quoting with every other byte as \\xHH."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and all(ch.isprintable() or ch in "\n\t" for ch in text):
-        return shlex.quote(text)
-    out = []
-    for b in data:
-        ch = chr(b)
-        if ch in "\\'":
-            out.append("\\" + ch)
-        elif 0x20 <= b < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\x{b:02x}")
-    return "$'" + "".join(out) + "'"
+def export(captures: Iterable[Capture], to: str | None = None) -> Iterator[tuple[None, bytes]]:
+    for c in captures:
+        yield None, f"{shell.comment(c)}\n{to_curl(c, to)}\n\n".encode()

@@ -12,7 +12,7 @@ StoreUnavailable errors naming the path."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,34 @@ class Store:
             if not any(lo <= cid <= hi for cid in present):
                 raise self._not_found(f"in {lo}-{hi}")
         return sorted(out | present)
+
+    def records(
+        self,
+        ids: Collection[int] | None = None,
+        match: SummaryFilter | None = None,
+        record_match: RecordFilter | None = None,
+        stop: SummaryFilter | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Full records (attempts not included) of the live captures that pass the filters,
+        oldest first: what `export` streams. One walk of the index keeps only the byte
+        ranges of the wanted records, then each is read once, so the cost is O(store),
+        never O(store) per capture as a `get` per id would be. IDS limits the walk (it ends
+        below the smallest); MATCH, RECORD_MATCH and STOP are as in `summaries`."""
+        files = self._files
+        with access(self.root, files.writable):
+            fd, end = files.snapshot()
+            low = min(ids) if ids else None
+            ranges: list[tuple[int, int]] = []
+            for entry in self._live_puts(files, end):
+                s: Summary = entry["s"]
+                if (low is not None and s["id"] < low) or (stop is not None and stop(s)):
+                    break
+                if (ids is None or s["id"] in ids) and (match is None or match(s)):
+                    ranges.append((entry["off"], entry["len"]))
+            for off, length in reversed(ranges):
+                doc = files.read_doc(fd, off, length)
+                if record_match is None or record_match(doc):
+                    yield doc
 
     # -- following the store (the TUI) -----------------------------------------------------
 
