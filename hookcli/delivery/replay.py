@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hookcli.delivery.client import RetryPolicy, deliver, new_session
 from hookcli.delivery.prepare import Outgoing, check_url, for_capture
 from hookcli.errors import UsageError
 from hookcli.model import jsonedit
@@ -93,15 +92,21 @@ def target_base(capture: Capture, to: str | None) -> str:
     return max(sent, key=lambda a: a.at).base or ""
 
 
+def edit_json(body: bytes, sets: Sequence[str]) -> bytes:
+    """BODY with every ``path=VALUE`` edit applied, written compact (what replay --set and
+    the pytest plugin's load(set=...) send). ValueError when BODY is not JSON."""
+    doc = json.loads(body)
+    edited = jsonedit.apply_sets(doc, sets)
+    return json.dumps(edited, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _edited_body(capture: Capture, sets: Sequence[str]) -> bytes:
     try:
-        doc = json.loads(capture.body)
+        return edit_json(capture.body, sets)
     except (ValueError, UnicodeDecodeError):
         raise UsageError(
             f"--set edits JSON bodies, and capture #{capture.id}'s body is not JSON"
         ) from None
-    edited = jsonedit.apply_sets(doc, sets)
-    return json.dumps(edited, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class _Signer:
@@ -228,6 +233,9 @@ async def send_all(
 ) -> list[Delivery]:
     """Send every delivery, at most --concurrency at once, started in plan order. Every
     attempt is recorded (RECORD) and reported (ON_ATTEMPT) as it completes."""
+    # aiohttp loads here, not with the module: planning alone (the pytest plugin) needs none
+    from hookcli.delivery.client import RetryPolicy, deliver, new_session
+
     recorder = _Recorder(record)
     policy = RetryPolicy(retries=opts.retries, rng=rng or random.Random())
     queue = iter(the_plan.deliveries)

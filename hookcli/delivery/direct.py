@@ -1,0 +1,216 @@
+"""Send one prepared request synchronously and read the whole answer: over HTTP, or
+in-process to an ASGI or WSGI app without a socket. For the pytest plugin.
+
+`client.py` is the sender of replay and forward: asynchronous, with retries, and it keeps
+only an excerpt of each answer for the record. A test wants none of that: it calls from
+plain synchronous code (or from inside a running event loop, where aiohttp's loop cannot
+nest), needs the full body to assert on, and, with `app=`, no network at all. The HTTP
+path uses `http.client`, which sends headers exactly as given (order, case, duplicates)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from hookcli.delivery.prepare import Outgoing, end_to_end, origin
+from hookcli.errors import HookcliError
+
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _wire_headers(out: Outgoing) -> list[tuple[str, bytes]]:
+    """The headers to send: Host first, the request's end-to-end headers in order, then
+    Content-Length, as an HTTP client computes them."""
+    headers = [("Host", urlsplit(out.url).netloc.encode("ascii"))]
+    headers += [(k, v.encode("utf-8")) for k, v in end_to_end(out.headers)]
+    if out.body or out.method in _BODY_METHODS:
+        headers.append(("Content-Length", str(len(out.body)).encode("ascii")))
+    return headers
+
+
+def over_http(out: Outgoing, timeout: float | None = 30.0) -> Answer:
+    """OUT over a new connection; the whole answer. HookcliError when there is none."""
+    import http.client
+
+    parts = urlsplit(out.url)
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = cls(parts.hostname or "localhost", parts.port, timeout=timeout)
+    try:
+        conn.putrequest(out.method, _target(out.url), skip_host=True, skip_accept_encoding=True)
+        for name, value in _wire_headers(out):
+            conn.putheader(name, value)
+        conn.endheaders(out.body or None)
+        resp = conn.getresponse()
+        return Answer(resp.status, resp.getheaders(), resp.read())
+    except (OSError, http.client.HTTPException) as e:
+        if isinstance(e, ConnectionRefusedError):
+            raise HookcliError(f"connection refused to {origin(out.url)}") from None
+        if isinstance(e, TimeoutError):
+            raise HookcliError(f"no answer from {origin(out.url)} within {timeout} s") from None
+        raise HookcliError(f"{type(e).__name__} talking to {origin(out.url)}: {e}") from None
+    finally:
+        conn.close()
+
+
+def is_asgi(app: Any) -> bool:
+    """ASGI apps are coroutine functions (or objects with one as __call__); WSGI apps are
+    plain callables."""
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        getattr(app, "__call__", None)  # noqa: B004 - the method, not callable()
+    )
+
+
+def in_process(app: Any, out: Outgoing) -> Answer:
+    """OUT handed to APP (ASGI or WSGI) as a server would hand it; the whole answer.
+    Exceptions the app raises reach the caller, as in a test client."""
+    return _asgi(app, out) if is_asgi(app) else _wsgi(app, out)
+
+
+def _server(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "localhost", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _wsgi(app: Callable[..., Iterable[bytes]], out: Outgoing) -> Answer:
+    parts = urlsplit(out.url)
+    host, port = _server(out.url)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": out.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": host,
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme,
+        "wsgi.input": io.BytesIO(out.body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in _wire_headers(out):
+        key = name.upper().replace("-", "_")
+        text = value.decode("latin-1")  # PEP 3333: header bytes as latin-1 text
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = text
+            continue
+        key = "HTTP_" + key
+        # repeated headers are joined, as servers do
+        environ[key] = f"{environ[key]},{text}" if key in environ else text
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, headers]
+        return lambda data: chunks.append(data)
+
+    chunks: list[bytes] = []
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if not started:
+        raise HookcliError("the WSGI app returned without calling start_response")
+    return Answer(int(str(started[0]).split()[0]), list(started[1]), b"".join(chunks))
+
+
+def _asgi(app: Callable[..., Awaitable[None]], out: Outgoing) -> Answer:
+    parts = urlsplit(out.url)
+    path_bytes = (parts.path or "/").encode("ascii", "surrogateescape")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": out.method,
+        "scheme": parts.scheme,
+        "path": unquote_to_bytes(path_bytes).decode("utf-8", "replace"),
+        "raw_path": path_bytes,
+        "query_string": parts.query.encode("ascii", "surrogateescape"),
+        "root_path": "",
+        "headers": [(k.lower().encode("latin-1"), v) for k, v in _wire_headers(out)],
+        "client": ("127.0.0.1", 50000),
+        "server": _server(out.url),
+        "state": {},
+    }
+    answer: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def run() -> None:
+        done = asyncio.Event()
+        delivered = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": out.body, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                answer["headers"] = [
+                    (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                ]
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    done.set()
+
+        await app(scope, receive, send)
+
+    _run_coroutine(run)
+    if "status" not in answer:
+        raise HookcliError("the ASGI app returned without sending http.response.start")
+    return Answer(answer["status"], answer["headers"], b"".join(chunks))
+
+
+def _run_coroutine(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine to the end from synchronous code, also when called inside a running
+    event loop (an async test): then in a thread with a loop of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(make())
+        return
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(make())
+        except BaseException as e:
+            error.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
