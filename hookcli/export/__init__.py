@@ -9,6 +9,7 @@ pure and stream, so exporting 100,000 captures holds one at a time; where the pi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -45,7 +46,10 @@ def write_files(pieces: Iterable[Piece], directory: Path) -> int:
     for name, data in pieces:
         path = directory / (name or "export")
         try:
-            path.write_bytes(data)
+            # unbuffered: one write(2) per file, the least overhead at 100,000 files
+            with open(path, "wb", buffering=0) as f:
+                if f.write(data) != len(data):
+                    raise OSError(errno.EIO, "short write (is the disk full?)")
         except OSError as e:
             raise HookcliError(f"cannot write {path}: {e.strerror or e}") from None
         count += 1

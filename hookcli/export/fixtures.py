@@ -8,7 +8,6 @@ machine, not the event, and would change the file on every replay."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 
@@ -34,20 +33,17 @@ def file_name(c: Capture) -> str:
     return "-".join(_safe(p) for p in parts) + f"-{c.id}.json"
 
 
+# a [name, value] pair as orjson indents it inside the top-level "headers" array
+_PAIR = re.compile(rb'\n    \[\n      ("(?:[^"\\]|\\.)*"),\n      ("(?:[^"\\]|\\.)*")\n    \]')
+
+
 def render(c: Capture) -> bytes:
     """The record, indented, with each header pair on a line of its own."""
     record = c.to_record()
     record["forwards"] = []
     record["replays"] = []
-    parts = []
-    for key, value in record.items():
-        if key == "headers" and value:
-            pairs = ",\n".join(f"    {json.dumps(pair, ensure_ascii=False)}" for pair in value)
-            text = f"[\n{pairs}\n  ]"
-        else:
-            text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode().replace("\n", "\n  ")
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
+    text = orjson.dumps(record, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    return _PAIR.sub(rb"\n    [\1, \2]", text)
 
 
 def export(captures: Iterable[Capture], to: str | None = None) -> Iterator[tuple[str, bytes]]:

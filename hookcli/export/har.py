@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
@@ -116,21 +117,44 @@ def _article(names: str) -> str:
 
 
 def _headers(raw: list[Any]) -> list[tuple[str, str]]:
+    try:  # the usual {"name", "value"} objects, at once
+        pairs = [(h["name"], h["value"]) for h in raw]
+    except (TypeError, KeyError):
+        pairs = None
+    if pairs is None or not all(type(k) is str and type(v) is str for k, v in pairs):
+        pairs = _headers_checked(raw)
+    # HTTP/2 pseudo-headers (:authority, ...) are not headers
+    return [(k, v) for k, v in pairs if k[:1] != ":"]
+
+
+def _headers_checked(raw: list[Any]) -> list[tuple[str, str]]:
+    """Headers one by one, in either form, naming the first that is neither."""
     out = []
     for i, h in enumerate(raw):
         where = f"request.headers[{i}]"
         if isinstance(h, dict):
-            name, value = _get(h, "name", str, where), _get(h, "value", str, where)
+            out.append((_get(h, "name", str, where), _get(h, "value", str, where)))
         elif isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h):
-            name, value = h  # the [name, value] form some tools write
+            out.append((h[0], h[1]))  # the [name, value] form some tools write
         else:
             raise BadEntry(f"{where} should be {{'name': ..., 'value': ...}}")
-        if not name.startswith(":"):  # HTTP/2 pseudo-headers are not headers
-            out.append((name, value))
     return out
 
 
 def _body(request: dict[str, Any]) -> bytes:
+    post = request.get("postData")
+    if post is None:
+        return b""
+    if type(post) is dict and type(post.get("text")) is str and post.get("encoding") is None:
+        try:  # the usual text body, at once
+            return str(post["text"]).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadEntry("request.postData.text holds text that is not valid Unicode") from None
+    return _body_checked(request)
+
+
+def _body_checked(request: dict[str, Any]) -> bytes:
+    """The body of any postData form: base64, form params, or an error naming the field."""
     post = _get(request, "postData", dict, "request", required=False)
     if post is None:
         return b""
@@ -155,28 +179,64 @@ def _body(request: dict[str, Any]) -> bytes:
         raise BadEntry("request.postData.text holds text that is not valid Unicode") from None
 
 
-def capture_of(e: Any) -> Capture:
-    """The capture a HAR entry describes (new: no id, source "imported"). BadEntry when
-    it does not describe a request."""
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _path_and_query(url: str) -> tuple[str, str]:
+    """Raw path and query of an absolute (or origin-form) URL, percent-encoding kept: what
+    urlsplit gives, at a fraction of its cost for 100,000 entries."""
+    start = url.find("://")
+    if start >= 0:
+        slash = url.find("/", start + 3)
+        target = url[slash:] if slash >= 0 else "/"
+    else:
+        target = url
+    target = target.partition("#")[0]
+    path, _, query = target.partition("?")
+    return path or "/", query
+
+
+def _request_fields(e: Any) -> tuple[dict[str, Any], str, str, list[Any]]:
+    """(request, method, url, headers) of an entry; BadEntry naming the first field that
+    is missing or of the wrong kind."""
+    try:
+        request = e["request"]
+        method, url, headers = request["method"], request["url"], request["headers"]
+        if type(method) is str and type(url) is str and type(headers) is list:
+            return request, method, url, headers
+    except (KeyError, TypeError):
+        pass
     request = _get(e, "request", dict, "entry")
-    method = _get(request, "method", str, "request")
-    if not method or not method.isascii() or any(ch.isspace() for ch in method):
+    return (
+        request,
+        _get(request, "method", str, "request"),
+        _get(request, "url", str, "request"),
+        _get(request, "headers", list, "request"),
+    )
+
+
+def capture_of(e: Any) -> Capture:
+    """The capture a HAR entry describes (new: no id or time yet, source "imported").
+    BadEntry when it does not describe a request."""
+    request, method, url, headers = _request_fields(e)
+    if not _TOKEN.fullmatch(method):
         raise BadEntry(f"request.method {method!r} is not an HTTP method")
-    url = _get(request, "url", str, "request")
-    parts = urlsplit(url)
-    version = _get(request, "httpVersion", str, "request", required=False) or ""
+    path, query = _path_and_query(url)
+    version = request.get("httpVersion")
+    version = version if type(version) is str else ""
     response = e.get("response")
-    status = response.get("status") if isinstance(response, dict) else None
-    meta = e.get("_hookcli") if isinstance(e.get("_hookcli"), dict) else {}
-    remote = meta.get("remote_addr")
+    status = response.get("status") if type(response) is dict else None
+    meta = e.get("_hookcli")
+    remote = meta.get("remote_addr") if type(meta) is dict else None
     return Capture(
         method=method,
-        path=parts.path or "/",
-        query=parts.query,
-        headers=_headers(_get(request, "headers", list, "request")),
+        path=path,
+        query=query,
+        headers=_headers(headers),
         body=_body(request),
+        received_at="",
         source="imported",
-        http_version=version[5:] if version.upper().startswith("HTTP/") else "1.1",
-        remote_addr=remote if isinstance(remote, str) else None,
-        response={"status": status} if isinstance(status, int) and status > 0 else {},
+        http_version=version[5:] if version[:5].upper() == "HTTP/" else "1.1",
+        remote_addr=remote if type(remote) is str else None,
+        response={"status": status} if type(status) is int and status > 0 else {},
     )

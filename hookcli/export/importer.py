@@ -1,10 +1,11 @@
 """`import`: HAR files and fixture files (capture records) into the store, all or nothing.
 
-Every file is read twice, streaming: first to check it all (a problem is reported with the
-file's name, the line and column, and which entry and field; nothing is stored), then to
-store the captures in batches through `Store.add`, one locked append per batch. Neither
-pass holds more than a window of the file and one batch of captures, so a HAR file of
-100,000 entries imports in linear time and in memory far smaller than the file.
+Every file is read once, streaming, and each capture goes to a spool (an anonymous
+temporary file) as one JSON line: a problem is reported with the file's name, the line
+and column, and which entry and field, and nothing is stored. Only when every file has
+been read are the spooled captures stored, in batches through `Store.add` (one locked
+append per batch). Memory holds a window of the file and one batch of captures, so a HAR
+file of 100,000 entries imports in linear time and in memory far smaller than the file.
 
 Imported captures get new ids, `source: "imported"` and the time of the import as
 `received_at` (the store lists by arrival); the provider and event type are detected from
@@ -12,10 +13,13 @@ the headers as for a capture that `listen` receives."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from hookcli.errors import HookcliError
 from hookcli.export import har
@@ -122,6 +126,7 @@ def _record(doc: Any, at: tuple[int, int], what: str) -> Capture:
         query=doc.get("query") or "",
         headers=[(k, v) for k, v in doc["headers"]],
         body=bodycodec.decode(doc.get("body") or "", doc.get("body_encoding") or "utf-8"),
+        received_at="",
         source="imported",
         http_version=str(doc.get("http_version") or "1.1"),
         remote_addr=doc.get("remote_addr") if isinstance(doc.get("remote_addr"), str) else None,
@@ -165,46 +170,47 @@ def _record_problem(doc: Any) -> str | None:
 
 
 def _checked(cap: Capture, at: tuple[int, int], what: str) -> Capture:
-    """CAP with provider and event detected; a problem when it holds text the store cannot
-    write (a lone surrogate from a \\ud800 escape)."""
+    """CAP with provider and event type detected; a problem when it holds text the store
+    cannot write (a lone surrogate from a \\ud800 escape in the JSON)."""
+    texts = [cap.method, cap.path, cap.query, *(k + v for k, v in cap.headers)]
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        raise JsonProblem(*at, f"{what}: holds text that is not valid Unicode") from None
     from hookcli.signing.classify import classify
 
-    for text in _texts(cap):
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise JsonProblem(*at, f"{what}: holds text that is not valid Unicode") from None
     classify(cap)
     return cap
 
 
-def _texts(cap: Capture) -> Iterable[str]:
-    yield cap.method
-    yield cap.path
-    yield cap.query
-    for k, v in cap.headers:
-        yield k
-        yield v
-
-
 def import_files(store: Store, files: Sequence[Path], batch: int = BATCH) -> Imported:
-    """Check every file, then store every capture; ImportProblem before anything is stored
-    when a file has a problem."""
-    for path in files:
-        for _ in read(path):
-            pass
-    ids: list[int] = []
-    pending: list[Capture] = []
-    try:
+    """Read every file into a spool, then store the spooled captures in batches: a file
+    with a problem raises ImportProblem before anything is stored, and each file is
+    parsed once."""
+    with tempfile.TemporaryFile(prefix="hookcli-import-") as spool:
+        lines: list[bytes] = []
         for path in files:
             for cap in read(path):
-                cap.received_at = now_iso()
-                pending.append(cap)
-                if len(pending) >= batch:
-                    ids += store.add(pending)
-                    pending = []
-        ids += store.add(pending)
-    except ImportProblem:
-        store.delete(ids)  # a file changed between the two passes: take back what was added
-        raise
+                lines.append(orjson.dumps(cap.to_record()))
+                if len(lines) >= batch:
+                    spool.write(b"\n".join(lines) + b"\n")
+                    lines = []
+        if lines:
+            spool.write(b"\n".join(lines) + b"\n")
+        spool.seek(0)
+        ids: list[int] = []
+        pending: list[Capture] = []
+        for line in spool:
+            pending.append(Capture.from_record(orjson.loads(line)))
+            if len(pending) >= batch:
+                ids += _add(store, pending)
+                pending = []
+        ids += _add(store, pending)
     return Imported(ids, len(files))
+
+
+def _add(store: Store, captures: list[Capture]) -> list[int]:
+    when = now_iso()  # one time for a batch: they arrive in the store together
+    for cap in captures:
+        cap.received_at = when
+    return store.add(captures)

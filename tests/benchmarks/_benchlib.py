@@ -41,6 +41,12 @@ CHILD_ENV = {
 }
 
 
+def hookcli_argv() -> list[str]:
+    """The `hookcli` command: the installed script next to python, else `python -m
+    hookcli` (run with cwd=ROOT, from the checkout)."""
+    return [HOOKCLI] if Path(HOOKCLI).exists() else [PYTHON, "-m", "hookcli"]
+
+
 def require(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _benchlib import CHILD_ENV, HOOKCLI, PYTHON, ROOT, Server, json_body, median, verdict
+from _benchlib import CHILD_ENV, PYTHON, ROOT, Server, hookcli_argv, json_body, median, verdict
 
 TARGET = 0.7
 AIM = 0.9
@@ -47,10 +47,6 @@ async def main():
         return time.perf_counter() - t
 print(f"{n / asyncio.run(main()):.1f}")
 """
-
-
-def hookcli_argv() -> list[str]:
-    return [HOOKCLI] if Path(HOOKCLI).exists() else [PYTHON, "-m", "hookcli"]
 
 
 def make_store(store: Path, body: bytes) -> None:
