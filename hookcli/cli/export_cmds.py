@@ -25,7 +25,7 @@ _FORMATS = ("fixtures", "curl", "httpie", "har")
 def export(
     ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ID...]", help="Capture ids, ranges like 3-7, or last."),
+        typer.Argument(metavar="ID...", help="Capture ids, ranges like 3-7, or last."),
     ] = None,
     all_: Annotated[
         bool, typer.Option("--all", help="Every capture (that the filters let through).")
@@ -41,15 +41,15 @@ def export(
         typer.Option(
             "--out",
             "-o",
-            help="Directory for fixtures; file for the others [default for curl, httpie, "
-            "har: stdout].",
+            help="Directory for fixtures; a file for the others (default for curl, httpie "
+            "and har: stdout).",
         ),
     ] = None,
     to: Annotated[
         str | None,
         typer.Option(
             help="Base URL for curl and httpie commands; the captured path and query are "
-            "joined to it [default: the capture's original host].",
+            "joined to it (default: the capture's original host).",
         ),
     ] = None,
     redact: Annotated[
@@ -57,7 +57,7 @@ def export(
         typer.Option(
             "--redact/--no-redact",
             help="Replace credentials and signature headers with a placeholder "
-            "[default: on for fixtures and har, off for curl and httpie].",
+            "(default: on for fixtures and har, off for curl and httpie).",
             show_default=False,
         ),
     ] = None,
@@ -180,7 +180,7 @@ def import_(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            metavar="FILE|DIR...",
+            metavar="PATH...",
             help="HAR files, fixture files, or directories of them (.har, .json).",
         ),
     ],
