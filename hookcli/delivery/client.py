@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from hookcli.delivery.direct import send_bytes
 from hookcli.delivery.prepare import Outgoing, end_to_end, origin
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
@@ -129,7 +130,14 @@ async def send(
         if headers_encoding != hdrs.UTF8:
             insecure = _INSECURE.get(session, False)
             status, raw, data, length = await asyncio.to_thread(
-                _send_bytes, method, url, hdrs.encode(wire, headers_encoding), body, limit, insecure
+                send_bytes,
+                method,
+                url,
+                hdrs.encode(wire, headers_encoding),
+                body,
+                limit,
+                insecure,
+                EXCERPT_BYTES + 1,
             )
             return _answered(at, start, url, status, raw, data, length)
         exact = _needs_exact(wire)
@@ -188,47 +196,6 @@ def _answered(
     retryable = status >= 500 or status == 429
     wait = _retry_after(hdrs.get(resp_headers, "Retry-After")) if retryable else None
     return Outcome(attempt, retryable, wait)
-
-
-def _send_bytes(
-    method: str,
-    url: str,
-    headers: Sequence[tuple[bytes, bytes]],
-    body: bytes,
-    timeout: float | None,
-    insecure: bool,
-) -> tuple[int, list[tuple[bytes, bytes]], bytes, int | None]:
-    """Blocking send with the standard library, which writes header bytes as given.
-    Returns (status, raw headers, up to EXCERPT_BYTES + 1 bytes of body, Content-Length)."""
-
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    conn: http.client.HTTPConnection
-    if parts.scheme == "https":
-        ctx = ssl.create_default_context()
-        if insecure:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, timeout=timeout or None, context=ctx
-        )
-    else:
-        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout or None)
-    try:
-        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        conn.putheader("Host", parts.netloc)
-        for name, value in headers:
-            conn.putheader(name.decode("latin-1"), value)
-        if body or method.upper() in ("POST", "PUT", "PATCH"):
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body or None)
-        resp = conn.getresponse()
-        data = resp.read(EXCERPT_BYTES + 1)
-        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.getheaders()]
-        length = resp.getheader("Content-Length")
-        return resp.status, raw, data, int(length) if length and length.isdigit() else None
-    finally:
-        conn.close()
 
 
 async def _read_excerpt(resp: aiohttp.ClientResponse) -> bytes:

@@ -5,22 +5,27 @@ in-process to an ASGI or WSGI app without a socket. For the pytest plugin.
 only an excerpt of each answer for the record. A test wants none of that: it calls from
 plain synchronous code (or from inside a running event loop, where aiohttp's loop cannot
 nest), needs the full body to assert on, and, with `app=`, no network at all. The HTTP
-path uses `http.client`, which sends headers exactly as given (order, case, duplicates)."""
+path is `send_bytes`, on `http.client`, which writes header bytes exactly as given
+(order, case, duplicates, bytes that are not UTF-8); client.py sends such bytes with it
+too."""
 
 from __future__ import annotations
 
 import asyncio
+import http.client
 import inspect
 import io
+import ssl
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from hookcli.delivery.prepare import Outgoing, end_to_end, origin
+from hookcli.delivery.prepare import Outgoing, end_to_end
 from hookcli.errors import HookcliError
+from hookcli.model import headers as hdrs
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
@@ -37,38 +42,68 @@ def _target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _wire_headers(out: Outgoing) -> list[tuple[str, bytes]]:
-    """The headers to send: Host first, the request's end-to-end headers in order, then
-    Content-Length, as an HTTP client computes them."""
-    headers = [("Host", urlsplit(out.url).netloc.encode("ascii"))]
-    headers += [(k, v.encode("utf-8")) for k, v in end_to_end(out.headers)]
-    if out.body or out.method in _BODY_METHODS:
-        headers.append(("Content-Length", str(len(out.body)).encode("ascii")))
-    return headers
+def send_bytes(
+    method: str,
+    url: str,
+    headers: Sequence[tuple[bytes, bytes]],
+    body: bytes,
+    timeout: float | None,
+    insecure: bool = False,
+    read_limit: int | None = None,
+) -> tuple[int, list[tuple[bytes, bytes]], bytes, int | None]:
+    """One blocking request with the standard library, which writes header bytes as given
+    (Host and Content-Length are added). Returns (status, raw headers, the body or its
+    first READ_LIMIT bytes, Content-Length). Raises what the connection raises."""
+    parts = urlsplit(url)
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        ctx = ssl.create_default_context()
+        if insecure:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout or None, context=ctx
+        )
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout or None)
+    try:
+        conn.putrequest(method, _target(url), skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", parts.netloc)
+        for name, value in headers:
+            conn.putheader(name.decode("latin-1"), value)
+        if body or method.upper() in _BODY_METHODS:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body or None)
+        resp = conn.getresponse()
+        data = resp.read(read_limit)
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.getheaders()]
+        length = resp.getheader("Content-Length")
+        return resp.status, raw, data, int(length) if length and length.isdigit() else None
+    finally:
+        conn.close()
 
 
 def over_http(out: Outgoing, timeout: float | None = 30.0) -> Answer:
-    """OUT over a new connection; the whole answer. HookcliError when there is none."""
-    import http.client
-
-    parts = urlsplit(out.url)
-    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = cls(parts.hostname or "localhost", parts.port, timeout=timeout)
+    """OUT over a new connection; the whole answer. HookcliError, in replay's words, when
+    there is none."""
+    wire = hdrs.encode(end_to_end(out.headers), out.headers_encoding)
     try:
-        conn.putrequest(out.method, _target(out.url), skip_host=True, skip_accept_encoding=True)
-        for name, value in _wire_headers(out):
-            conn.putheader(name, value)
-        conn.endheaders(out.body or None)
-        resp = conn.getresponse()
-        return Answer(resp.status, resp.getheaders(), resp.read())
-    except (OSError, http.client.HTTPException) as e:
-        if isinstance(e, ConnectionRefusedError):
-            raise HookcliError(f"connection refused to {origin(out.url)}") from None
-        if isinstance(e, TimeoutError):
-            raise HookcliError(f"no answer from {origin(out.url)} within {timeout} s") from None
-        raise HookcliError(f"{type(e).__name__} talking to {origin(out.url)}: {e}") from None
-    finally:
-        conn.close()
+        status, raw, data, _ = send_bytes(out.method, out.url, wire, out.body, timeout)
+    except Exception as e:
+        from hookcli.delivery.client import describe_error
+
+        raise HookcliError(describe_error(e, out.url, timeout)[0]) from None
+    return Answer(status, hdrs.decode_raw(raw)[0], data)
+
+
+def _app_headers(out: Outgoing) -> list[tuple[bytes, bytes]]:
+    """The header bytes an app sees from a server: Host first, the request's end-to-end
+    headers in order (in the capture's `headers_encoding`), then Content-Length."""
+    headers = [(b"Host", urlsplit(out.url).netloc.encode("ascii"))]
+    headers += hdrs.encode(end_to_end(out.headers), out.headers_encoding)
+    if out.body or out.method in _BODY_METHODS:
+        headers.append((b"Content-Length", str(len(out.body)).encode("ascii")))
+    return headers
 
 
 def is_asgi(app: Any) -> bool:
@@ -110,8 +145,8 @@ def _wsgi(app: Callable[..., Iterable[bytes]], out: Outgoing) -> Answer:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
-    for name, value in _wire_headers(out):
-        key = name.upper().replace("-", "_")
+    for name, value in _app_headers(out):
+        key = name.decode("latin-1").upper().replace("-", "_")
         text = value.decode("latin-1")  # PEP 3333: header bytes as latin-1 text
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             environ[key] = text
@@ -153,7 +188,7 @@ def _asgi(app: Callable[..., Awaitable[None]], out: Outgoing) -> Answer:
         "raw_path": path_bytes,
         "query_string": parts.query.encode("ascii", "surrogateescape"),
         "root_path": "",
-        "headers": [(k.lower().encode("latin-1"), v) for k, v in _wire_headers(out)],
+        "headers": [(k.lower(), v) for k, v in _app_headers(out)],
         "client": ("127.0.0.1", 50000),
         "server": _server(out.url),
         "state": {},

@@ -42,7 +42,7 @@ def to_curl(c: Capture, base: str | None = None) -> str:
             off.append("Expect:")
     elif c.method in ("POST", "PUT", "PATCH"):
         off.append("Content-Length: 0")
-    options = [["-H", shell.qtext(h)] for h in sent]
+    options = [["-H", shell.qheader(c, h)] for h in sent]
     if off:
         options.append([w for h in off for w in ("-H", shell.qtext(h))])
     if not c.body:

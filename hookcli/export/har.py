@@ -77,6 +77,8 @@ def entry(c: Capture) -> dict[str, Any]:
             "provider": c.provider,
             "event_type": c.event_type,
             "remote_addr": c.remote_addr,
+            # latin-1: the header text maps 1:1 to bytes that were not UTF-8
+            "headers_encoding": c.headers_encoding,
         },
     }
 
@@ -227,7 +229,8 @@ def capture_of(e: Any) -> Capture:
     response = e.get("response")
     status = response.get("status") if type(response) is dict else None
     meta = e.get("_hookcli")
-    remote = meta.get("remote_addr") if type(meta) is dict else None
+    meta = meta if type(meta) is dict else {}
+    remote = meta.get("remote_addr")
     return Capture(
         method=method,
         path=path,
@@ -238,5 +241,6 @@ def capture_of(e: Any) -> Capture:
         source="imported",
         http_version=version[5:] if version[:5].upper() == "HTTP/" else "1.1",
         remote_addr=remote if type(remote) is str else None,
+        headers_encoding=hdr.known_encoding(meta.get("headers_encoding")),
         response={"status": status} if type(status) is int and status > 0 else {},
     )

@@ -2,10 +2,11 @@
 
 Method, path, query, every end-to-end header and the exact body, as with curl. HTTPie's
 own defaults are switched off when the capture did not have them (`User-Agent`, `Accept`,
-`Accept-Encoding`, `Connection`, and the JSON `Content-Type` it gives a body). One thing
-HTTPie cannot do: it sends `User-Agent`, `Accept` and `Content-Type` ahead of the other
-headers (they start as its defaults, and the captured values take their places), so when
-the capture had them further down, their position differs; use curl for exact order.
+`Accept-Encoding`, `Connection`, and the JSON `Content-Type` it gives a body). What
+HTTPie cannot do: send header bytes that are not UTF-8 (such a capture is refused, naming
+curl instead), and keep `User-Agent`, `Accept` and `Content-Type` in place: it sends them
+ahead of the other headers (they start as its defaults, and the captured values take
+their places). Use curl for exact order.
 
 Header items are `Name:value`. HTTPie reads `:=`, `:@` and `;` after a name as other item
 kinds, so a value starting with `=` or `@` gets a backslash, which HTTPie removes."""
@@ -39,6 +40,13 @@ def _item(c: Capture, name: str, value: str) -> str:
 
 def to_httpie(c: Capture, base: str | None = None) -> str:
     """An `http` command for C against BASE (default: the capture's original host)."""
+    if c.headers_encoding != hdr.UTF8 and not all(
+        (k + v).isascii() for k, v in shell.sent_headers(c)
+    ):
+        raise HookcliError(
+            f"capture #{c.id} has header bytes that are not UTF-8, which HTTPie cannot send",
+            "export it with --format curl",
+        )
     url = shell.target_url(c, base)
     words = ["http"]
     literal = bool(c.body) and shell.literal_body(c.body)
@@ -49,7 +57,7 @@ def to_httpie(c: Capture, base: str | None = None) -> str:
         words += ["--raw", shell.quote(c.body)]
     words += [shell.qtext(c.method), shell.qtext(url)]
     headers = shell.sent_headers(c)
-    items = [shell.qtext(_item(c, k, v)) for k, v in headers]
+    items = [shell.qheader(c, _item(c, k, v)) for k, v in headers]
     missing = [n for n in _DEFAULTS if not hdr.has(headers, n)]
     if c.body and not hdr.has(headers, "Content-Type"):
         missing.append("Content-Type")

@@ -25,6 +25,7 @@ from hookcli.errors import HookcliError
 from hookcli.export import har
 from hookcli.export.jsonstream import JsonProblem, Reader
 from hookcli.model import body as bodycodec
+from hookcli.model import headers as hdrs
 from hookcli.model.capture import Capture, now_iso
 from hookcli.store import Store
 
@@ -125,6 +126,7 @@ def _record(doc: Any, at: tuple[int, int], what: str) -> Capture:
         path=doc["path"],
         query=doc.get("query") or "",
         headers=[(k, v) for k, v in doc["headers"]],
+        headers_encoding=hdrs.known_encoding(doc.get("headers_encoding")),
         body=bodycodec.decode(doc.get("body") or "", doc.get("body_encoding") or "utf-8"),
         received_at="",
         source="imported",

@@ -14,6 +14,7 @@ import base64
 import shlex
 
 from hookcli.delivery.prepare import end_to_end, join_url, origin
+from hookcli.model import headers as hdr
 from hookcli.model.capture import Capture
 
 #: bodies up to this size that are printable text go in the command line itself
@@ -67,6 +68,12 @@ def quote(data: bytes) -> str:
 
 def qtext(text: str) -> str:
     return quote(text.encode("utf-8"))
+
+
+def qheader(c: Capture, text: str) -> str:
+    """One shell word for header text of C: its bytes as captured (`headers_encoding`:
+    latin-1 text maps back to the bytes that were not UTF-8)."""
+    return quote(hdr.encode([(text, "")], c.headers_encoding)[0][0])
 
 
 def literal_body(body: bytes) -> bool:

@@ -44,7 +44,10 @@ REQUESTS: list[tuple[str, str, list[tuple[str, str]], bytes]] = [
     ("GET", "/get?q=1", [("Accept", "application/json")], b""),
     ("DELETE", "/items/7", [], b""),
     ("PATCH", "/big", [("Content-Type", "text/plain")], b"x" * (200 * 1024)),
+    # last: a header byte that is not UTF-8 (recorded latin-1), which HTTPie cannot send
+    ("POST", "/latin", [("X-Latin", "caf\xe9"), ("X-Plain", "a")], b"{}"),
 ]
+UTF8_REQUESTS = REQUESTS[:-1]
 
 
 def _wire(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -72,7 +75,8 @@ def records(store: Path) -> list[dict[str, object]]:
 
 
 def same_request(a: dict[str, object], b: dict[str, object]) -> None:
-    for key in ("method", "path", "query", "headers", "body", "body_encoding", "body_size"):
+    keys = ("method", "path", "query", "headers", "headers_encoding", "body", "body_encoding")
+    for key in (*keys, "body_size"):
         assert a[key] == b[key], (key, a[key], b[key])
 
 
@@ -132,7 +136,9 @@ def test_har_round_trip_keeps_the_requests_and_binary_bodies(caught: Path, tmp_p
 def test_har_goes_to_stdout_without_out(caught: Path) -> None:
     r = run(caught, "export", "last", "--format", "har")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["log"]["entries"][0]["request"]["method"] == "PATCH"
+    (entry,) = json.loads(r.stdout)["log"]["entries"]
+    assert entry["request"]["url"].endswith("/latin")
+    assert entry["_hookcli"]["headers_encoding"] == "latin-1"
 
 
 # -- commands run against a real receiver --------------------------------------------------
@@ -169,13 +175,16 @@ def test_curl_commands_send_the_captured_bytes(
 def test_httpie_commands_send_the_captured_bytes(
     caught: Path, receiver: Receiver, tmp_path: Path
 ) -> None:
-    r = run(caught, "export", "--all", "--format", "httpie", "--to", receiver.url)
+    last = len(REQUESTS)
+    r = run(caught, "export", str(last), "--format", "httpie")
+    assert r.returncode == 1 and "not UTF-8, which HTTPie cannot send" in r.stderr.decode()
+    r = run(caught, "export", f"1-{last - 1}", "--format", "httpie", "--to", receiver.url)
     assert r.returncode == 0, r.stderr
     script = r.stdout.decode().replace("http ", "http --quiet ")
     done = _bash("set -e\n" + script, tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    seen = receiver.wait(len(REQUESTS))
-    for (method, target, headers, body), got in zip(REQUESTS, seen, strict=True):
+    seen = receiver.wait(len(UTF8_REQUESTS))
+    for (method, target, headers, body), got in zip(UTF8_REQUESTS, seen, strict=True):
         assert (got.method, got.body) == (method, body)
         # urllib3, under HTTPie, percent-encodes [ and ] in a path (docs/export.md)
         assert unquote(got.path_qs) == unquote(target)
