@@ -12,6 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.cli.filters import (
+    EventOpt,
+    MethodOpt,
+    PathOpt,
+    ProviderOpt,
+    SearchOpt,
+    SinceOpt,
+    make_filters,
+)
 from hookcli.errors import HookcliError, UsageError
 
 if TYPE_CHECKING:
@@ -41,6 +50,7 @@ def export(
         typer.Option(
             "--out",
             "-o",
+            metavar="DIR|FILE",
             help="Directory for fixtures; a file for the others (default for curl, httpie "
             "and har: stdout).",
         ),
@@ -48,6 +58,7 @@ def export(
     to: Annotated[
         str | None,
         typer.Option(
+            metavar="URL",
             help="Base URL for curl and httpie commands; the captured path and query are "
             "joined to it (default: the capture's original host).",
         ),
@@ -70,31 +81,22 @@ def export(
             metavar="body.PATH",
         ),
     ] = None,
-    method: Annotated[str | None, typer.Option(help="Only this HTTP method.")] = None,
-    path: Annotated[str | None, typer.Option(help="Only paths matching this glob.")] = None,
-    provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
-    event: Annotated[str | None, typer.Option(help="Only event types matching this glob.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only captures newer than this: 30s, 10m, 2h, 1d.")
-    ] = None,
-    search: Annotated[
-        str | None, typer.Option(help="Only captures whose headers or body contain TEXT.")
-    ] = None,
+    method: MethodOpt = None,
+    path: PathOpt = None,
+    provider: ProviderOpt = None,
+    event: EventOpt = None,
+    since: SinceOpt = None,
+    search: SearchOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Write captures as test fixtures, curl or httpie commands, or a HAR file."""
     from hookcli import export as core
     from hookcli.model.capture import Capture
-    from hookcli.model.units import parse_duration
     from hookcli.store.query import Filters
 
     if format_ not in _FORMATS:
         raise UsageError(f"--format {format_!r} is not known", f"use one of {', '.join(_FORMATS)}")
-    try:
-        since_s = parse_duration(since) if since else None
-    except ValueError as e:
-        raise UsageError(f"--since: {e}") from None
-    filters = Filters(method, path, provider, event, since_s, search)
+    filters = make_filters(method, path, provider, event, since, search)
     if ids and all_:
         raise UsageError("give capture ids or --all, not both")
     if not ids and not all_ and filters == Filters():

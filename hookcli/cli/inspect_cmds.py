@@ -15,6 +15,15 @@ from hookcli.cli.common import (
     open_store,
     print_json,
 )
+from hookcli.cli.filters import (
+    EventOpt,
+    MethodOpt,
+    PathOpt,
+    ProviderOpt,
+    SearchOpt,
+    SinceOpt,
+    make_filters,
+)
 from hookcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -25,46 +34,21 @@ def ls(
     limit: Annotated[
         int, typer.Option("--limit", "-n", metavar="N", help="Show at most N captures.", min=1)
     ] = 20,
-    method: Annotated[
-        str | None, typer.Option(metavar="METHOD", help="Only this HTTP method (any case).")
-    ] = None,
-    path: Annotated[
-        str | None, typer.Option(metavar="GLOB", help="Only paths matching this glob: '/hooks/*'.")
-    ] = None,
-    provider: Annotated[
-        str | None, typer.Option(metavar="NAME", help="Only this provider: stripe, github, ...")
-    ] = None,
-    event: Annotated[
-        str | None,
-        typer.Option(metavar="GLOB", help="Only event types matching this glob: 'pull_request*'."),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            metavar="DURATION",
-            help="Only captures newer than this: seconds (90), or 30s, 10m, 2h, 1d, 1w, 1h30m.",
-        ),
-    ] = None,
-    search: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TEXT", help="Only captures whose headers or body contain TEXT (any case)."
-        ),
-    ] = None,
+    method: MethodOpt = None,
+    path: PathOpt = None,
+    provider: ProviderOpt = None,
+    event: EventOpt = None,
+    since: SinceOpt = None,
+    search: SearchOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List captures, newest first.
 
     Filters combine. At a terminal a last line names the store that was read."""
-    from hookcli.model.units import parse_duration
     from hookcli.store.query import Filters
 
-    try:
-        since_s = parse_duration(since) if since else None
-    except ValueError as e:
-        raise UsageError(f"--since: {e}") from None
-    f = Filters(method, path, provider, event, since_s, search)
+    f = make_filters(method, path, provider, event, since, search)
     st = open_store(store)
     rows = list(
         st.summaries(

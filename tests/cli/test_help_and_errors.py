@@ -11,7 +11,19 @@ import pytest
 from tests.conftest import run
 from tests.receiver import Receiver
 
-COMMANDS = ["listen", "ls", "show", "rm", "clear", "verify", "fabricate", "providers", "replay"]
+COMMANDS = [
+    "listen",
+    "ls",
+    "show",
+    "rm",
+    "clear",
+    "verify",
+    "fabricate",
+    "providers",
+    "replay",
+    "export",
+    "import",
+]
 
 
 def help_text(store: Path, *args: str) -> str:
@@ -64,6 +76,9 @@ def test_no_arguments_prints_the_help(store: Path) -> None:
         (["listen", "--port"], "error: option '--port' requires an argument"),
         (["lss"], "error: no such command 'lss'. Did you mean 'ls'?"),
         (["listen", "--port", "70000"], "error: invalid value for '--port'"),
+        (["export", "1", "--format", "xml"], "error: --format 'xml' is not known (use one of"),
+        (["export", "--since", "5x"], "error: --since: not a duration: '5x'"),
+        (["import"], "error: missing argument 'PATH...' (see `hookcli import --help`)"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(store: Path, args: list[str], says: str) -> None:
