@@ -92,6 +92,8 @@ def test_the_docs_have_examples_for_every_command() -> None:
         "verify",
         "fabricate",
         "providers",
+        "export",
+        "import",
     ):
         assert name in commands, f"no runnable example of hookcli {name}"
     assert "```console" in text
