@@ -2,6 +2,8 @@
 
 TOML at ``$HOOKCLI_CONFIG`` or ``<user config dir>/hookcli/config.toml``::
 
+    keep = 500                       # default for `listen --keep` (retention)
+
     [secrets]
     stripe = "whsec_..."
     github = "..."
@@ -48,6 +50,7 @@ class Config:
     hmac: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     #: ``[providers.NAME]`` tables as written; hookcli.signing.profile validates them
     providers: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    keep: int | None = None  # default for `listen --keep`
 
     def __repr__(self) -> str:  # never show secrets in a traceback or log
         names = ", ".join(sorted(self.secrets))
@@ -92,12 +95,16 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Config:
     template_dirs = tuple(base / Path(d).expanduser() for d in dirs)
     hmac_opts = dict(_table(doc, "hmac", path))
     providers = dict(_table(doc, "providers", path))
+    keep = doc.get("keep")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise HookcliError(f"config file {path}: keep must be a whole number of 1 or more")
     return Config(
         path,
         MappingProxyType(secrets),
         template_dirs,
         MappingProxyType(hmac_opts),
         MappingProxyType(providers),
+        keep,
     )
 
 

@@ -142,6 +142,22 @@ def listen(
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify forward targets' TLS certificates.")
     ] = False,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            help="Retention: keep at most the N newest captures, deleting older ones as new"
+            " ones arrive (default: config key `keep`, else no limit).",
+            min=1,
+        ),
+    ] = None,
+    no_fsync: Annotated[
+        bool,
+        typer.Option(
+            "--no-fsync",
+            help="Answer once a capture is written, without waiting for the disk (faster;"
+            " a power cut may lose the last answered captures).",
+        ),
+    ] = False,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -168,6 +184,8 @@ def listen(
         max_body_size=limit,
         read_timeout=read_timeout,
         secrets=live_secrets(secret or []),
+        keep=keep,
+        fsync=not no_fsync,
         store=store,
         json=json_out,
         tunnel=tunnel_options(tunnel, ngrok_authtoken, ngrok_domain, ngrok_region),

@@ -120,6 +120,20 @@ def get_capture(st: Store, ref: str, command: str) -> Capture:
     return st.get(text)
 
 
+def id_ranges(ids: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3, 7": ids as people read them."""
+    parts: list[str] = []
+    start = prev = None
+    for i in [*ids, None]:
+        if start is not None and (i is None or prev is None or i != prev + 1):
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+            start = None
+        if i is not None and start is None:
+            start = i
+        prev = i
+    return ", ".join(parts)
+
+
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()

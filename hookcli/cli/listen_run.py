@@ -45,6 +45,8 @@ class ListenConfig:
     max_body_size: int = 25 * 1024 * 1024
     read_timeout: float = 60.0
     secrets: dict[str, str] = field(default_factory=dict)
+    keep: int | None = None  # None: the config's `keep`, else no limit
+    fsync: bool = True
     store: Path | None = None
     json: bool = False
     tunnel: TunnelOptions | None = None
@@ -128,6 +130,13 @@ class Printer:
 def run(cfg: ListenConfig) -> None:
     store = open_store(cfg.store)
     store.check()  # opens (and if need be repairs) the store before binding the port
+    keep = cfg.keep
+    if keep is None:
+        from hookcli import config
+
+        keep = config.load().keep
+    if keep is not None:
+        store.retain(keep)  # a store holding more than --keep shrinks now, not later
     printer = Printer(cfg.json)
     options = ServerOptions(
         host=cfg.host,
@@ -138,6 +147,8 @@ def run(cfg: ListenConfig) -> None:
         delay=cfg.delay,
         max_body_size=cfg.max_body_size,
         body_timeout=cfg.read_timeout,
+        fsync=cfg.fsync,
+        keep=keep,
     )
     secrets = cfg.secrets
     server = CatchServer(store, options, printer.events, lambda c: classify(c, secrets))

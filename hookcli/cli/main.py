@@ -57,10 +57,19 @@ def _register() -> None:
         manage_cmds,
         replay_cmds,
         signing_cmds,
+        store_cmds,
         view_cmds,
     )
 
-    for module in (capture_cmds, inspect_cmds, view_cmds, replay_cmds, manage_cmds, signing_cmds):
+    for module in (
+        capture_cmds,
+        inspect_cmds,
+        view_cmds,
+        replay_cmds,
+        manage_cmds,
+        store_cmds,
+        signing_cmds,
+    ):
         module.register(app)
     __import__("hookcli.cli.export_cmds", fromlist=["register"]).register(app)
 

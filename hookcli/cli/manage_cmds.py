@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.cli.common import JsonOpt, StoreOpt, handled, id_ranges, open_store, print_json
 from hookcli.errors import UsageError
 
 
@@ -27,7 +27,7 @@ def rm(
         print_json({"removed": removed})
     else:
         noun = "capture" if len(removed) == 1 else "captures"
-        sys.stdout.write(f"Removed {len(removed)} {noun}: {_ranges(removed)}\n")
+        sys.stdout.write(f"Removed {len(removed)} {noun}: {id_ranges(removed)}\n")
 
 
 def clear(
@@ -46,20 +46,6 @@ def clear(
         print_json({"removed": count})
     else:
         sys.stdout.write(f"Removed {count} capture{'s' if count != 1 else ''}.\n")
-
-
-def _ranges(ids: list[int]) -> str:
-    """[1, 2, 3, 7] -> "1-3, 7"."""
-    parts: list[str] = []
-    start = prev = None
-    for i in [*ids, None]:
-        if start is not None and (i is None or prev is None or i != prev + 1):
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if i is not None and start is None:
-            start = i
-        prev = i
-    return ", ".join(parts)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,9 @@
 """The catch server: an aiohttp catch-all that records every request byte-exact.
 
-A request is answered only after its capture is in the store. Requests that arrive in
-the same turn of the event loop are committed together (one lock, one write per file),
-which keeps the per-request cost of durability low under load.
+A request is answered only after its capture is in the store, and by default on stable
+storage. Requests that arrive together are committed together (one lock, one write per
+file, one fsync: see commit.py), which keeps the per-request cost of durability low under
+load.
 
 Never silent: every request not recorded (refused by the HTTP parser, over the size limit,
 stalled, cut off, still arriving when the server stops) becomes one `refused` event, and
@@ -26,6 +27,7 @@ from multidict import CIMultiDict
 
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import Capture
+from hookcli.server.commit import GroupCommit
 from hookcli.store import Store
 
 #: what aiohttp's "out of system resource" accept errors carry
@@ -47,6 +49,8 @@ class ServerOptions:
     delay: float = 0.0
     max_body_size: int = 25 * 1024 * 1024
     body_timeout: float = 60.0  # a sender that stalls mid-body gets 408 after this
+    fsync: bool = True  # answer after the capture is on stable storage, not only written
+    keep: int | None = None  # retention: at most this many captures in the store
 
 
 @dataclass
@@ -81,8 +85,13 @@ class CatchServer:
         self.on_events = on_events
         self.classify = classify
         self.after_capture: list[Callable[[Capture], None]] = []
-        self._pending: list[tuple[Capture, asyncio.Future[int]]] = []
-        self._flush_scheduled = False
+        self._commit = GroupCommit(
+            store,
+            fsync=options.fsync,
+            keep=options.keep,
+            on_committed=lambda caps: on_events([Event("captured", capture=c) for c in caps]),
+            on_problem=lambda text: on_events([Event("warning", detail=text)]),
+        )
         self._runner: web.ServerRunner | None = None
         self._answer_headers: list[tuple[str, str]] | None = None
         self._limit_warned_at: float | None = None
@@ -126,6 +135,7 @@ class CatchServer:
         self.url = f"http://{shown}:{port}"
         self._previous_loop_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._loop_error)
+        self._commit.compact_if_due()  # a store left full of deleted captures
         return self.url
 
     def _parser_errors(self) -> logging.Logger:
@@ -163,7 +173,7 @@ class CatchServer:
             loop = asyncio.get_running_loop()
             if loop.get_exception_handler() == self._loop_error:
                 loop.set_exception_handler(self._previous_loop_handler)
-        self._flush()
+        await self._commit.close()
 
     # -- request handling -------------------------------------------------------------------
 
@@ -216,7 +226,7 @@ class CatchServer:
         if self.classify is not None:
             self.classify(capture)
         try:
-            await self._commit(capture)
+            await self._commit.commit(capture)
         except Exception as e:  # the store failed: say so, never pretend it was recorded
             self.on_events([Event("error", method=method, target=target, detail=str(e))])
             return web.json_response({"ok": False, "error": "not recorded"}, status=500)
@@ -262,33 +272,6 @@ class CatchServer:
         resp = web.json_response({"ok": False, "error": why}, status=status or 400)
         resp.force_close()
         return resp
-
-    # -- group commit -----------------------------------------------------------------------
-
-    async def _commit(self, capture: Capture) -> int:
-        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append((capture, fut))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-        return await fut
-
-    def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        self._flush_scheduled = False
-        if not batch:
-            return
-        try:
-            self.store.add([c for c, _ in batch])
-        except Exception as e:
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(e)
-            return
-        for cap, fut in batch:
-            if not fut.done():
-                fut.set_result(cap.id)
-        self.on_events([Event("captured", capture=c) for c, _ in batch])
 
 
 class _RefusalHandler(logging.Handler):

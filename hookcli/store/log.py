@@ -4,20 +4,27 @@ Files in the store directory:
   captures.jsonl  the log, the truth. One JSON object a line:
                   {"op":"put","id":N,"doc":{record}}     a new capture
                   {"op":"attempt","id":N,"kind":"forwards"|"replays","attempt":{...}}
-                  {"op":"del","ids":[N,...]}             captures removed
+                  {"op":"del","ids":[N,...],"freed":B}   captures removed (B: the log
+                                                          bytes their lines hold)
                   {"op":"meta","next_id":N}               first line after a compaction
   index.jsonl     derived from the log, one line per log line, small: the summary of a
                   put and the byte range of its log line, the attempt itself, the ids of a
-                  del. Every index line carries "end" (the log offset it covers up to) and
-                  "n" (the next id to assign), so a process learns the store's state from
-                  the index's last line alone, whatever the store's size.
+                  del. Every index line carries "end" (the log offset it covers up to),
+                  "n" (the next id to assign), "c" (live captures), "g" (log bytes a
+                  compaction would drop) and "k" (del and attempt lines so far), so a
+                  process learns the store's state from the index's last line alone,
+                  whatever the store's size, and `show N` knows from "k" whether anything
+                  happened to N after its put.
   lock            fcntl.flock: exclusive around "catch up, take ids, append"; shared while
                   a reader opens its file descriptors.
+One compaction (or clear) runs at a time: they flock the directory itself (compact.py).
 
 Every change is an append made with one write() per file, so a SIGKILL the instant after
 it returns loses nothing and concurrent processes never overwrite each other. A last line
 without its newline (a crash mid-write, never acknowledged) is ignored by readers and cut
-off by the next writer. Any other line that does not parse makes the store unreadable: it
+off by the next writer. After a power cut the index may describe more than the log kept
+(only the log is synced, see durable.py): its lines past the log's end are ignored and
+cut off the same way. Any other line that does not parse makes the store unreadable: it
 is reported with its path and left as it is.
 
 Reading opens nothing for writing: until a process first changes the store, its files are
@@ -33,7 +40,7 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +48,11 @@ import orjson
 
 from hookcli.errors import HookcliError
 from hookcli.paths import ensure_private_dir, first_non_directory, open_private, open_readonly
+from hookcli.store import seek
+from hookcli.store.live import LiveIds
+
+#: fdatasync where the platform has it (it skips metadata an append does not need)
+datasync = getattr(os, "fdatasync", os.fsync)
 
 LOG_NAME = "captures.jsonl"
 INDEX_NAME = "index.jsonl"
@@ -124,7 +136,7 @@ def summary_of(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class _Cursor:
+class Cursor:
     """What this process has read of the files so far."""
 
     ino: tuple[int, int] = (-1, -1)  # (log, index) inodes: a compaction changes them
@@ -132,6 +144,47 @@ class _Cursor:
     idx_end: int = 0  # bytes of the index consumed
     covered: int = 0  # log offset the index covers up to
     next_id: int = 1
+    live: int = 0  # live captures
+    garbage: int = 0  # log bytes a compaction would drop
+    changes: int = 0  # del and attempt lines
+
+    def count(self, entry: dict[str, Any], length: int) -> None:
+        """Advance the totals over one index entry whose log line is LENGTH bytes."""
+        op = entry["op"]
+        if op == "put":
+            self.live += 1
+        elif op == "del":
+            self.live = max(0, self.live - len(entry["ids"]))
+            self.garbage += length + int(entry.get("freed", 0))
+            self.changes += 1
+        elif op == "attempt":
+            self.changes += 1
+        elif op == "meta":  # the first line of a fresh log
+            self.live = self.garbage = self.changes = 0
+
+    def stamp(self, entry: dict[str, Any], end: int, length: int) -> dict[str, Any]:
+        """ENTRY with the running fields of an index line, the totals advanced over it."""
+        self.count(entry, length)
+        entry.update(end=end, n=self.next_id, c=self.live, g=self.garbage, k=self.changes)
+        return entry
+
+    def take_totals(self, entry: dict[str, Any]) -> bool:
+        """Take the totals an index line carries; False for a line from before them."""
+        if "k" not in entry:
+            return False
+        self.live, self.garbage, self.changes = int(entry["c"]), int(entry["g"]), int(entry["k"])
+        return True
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The store's totals as of a sync: O(1) from the index's last line."""
+
+    captures: int
+    log_bytes: int
+    index_bytes: int
+    garbage: int
+    next_id: int
 
 
 class LogFiles:
@@ -146,10 +199,15 @@ class LogFiles:
         self._log_fd = -1
         self._idx_fd = -1
         self._write = False
-        self._cur = _Cursor()
+        self._cur = Cursor()
         # read-only: index entries, newest last, for log lines the index does not cover
-        # yet (a writer crashed between its two writes; the next writer adds them)
+        # yet (a writer crashed between its two writes; the next writer adds them), and
+        # the cursor as it stands after them
         self._mem: list[dict[str, Any]] = []
+        self._tip = self._cur
+        # live ids, kept up to date once asked for (retention needs the oldest)
+        self._tracking = False
+        self._live: LiveIds | None = None
 
     # -- opening and locking -------------------------------------------------------------
 
@@ -182,8 +240,13 @@ class LogFiles:
                 os.close(fd)
                 setattr(self, name, -1)
         self._write = False
-        self._cur = _Cursor()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was read: the next sync() reopens and reads from the index's end."""
+        self._cur = self._tip = Cursor()
         self._mem = []
+        self._live = None
 
     @contextmanager
     def locked(self, exclusive: bool = True) -> Iterator[None]:
@@ -213,8 +276,8 @@ class LogFiles:
         else:
             self._log_fd = _or_closed(open_readonly(self.log_path))
             self._idx_fd = _or_closed(open_readonly(self.index_path))
-        self._cur = _Cursor(ino=(_fd_inode(self._log_fd), _fd_inode(self._idx_fd)))
-        self._mem = []
+        self._forget()
+        self._cur.ino = (_fd_inode(self._log_fd), _fd_inode(self._idx_fd))
 
     # -- catching up ----------------------------------------------------------------------
 
@@ -229,27 +292,54 @@ class LogFiles:
             self._start_from_index_tail()
         self._read_index_tail()
         self._read_log_tail()
+        if self._tracking and self._live is None and self._write:
+            self._live = self._fold()
 
     def _start_from_index_tail(self) -> None:
         """Fresh open: take the state from the index's last complete line (O(1))."""
         if self._idx_fd < 0:
             return  # read-only and no index: everything is read from the log
         size = os.fstat(self._idx_fd).st_size
-        last, last_start = _last_line(self._idx_fd, size)
-        if last is None:
-            return  # empty index: everything is read from the log
-        try:
-            entry = orjson.loads(last)
-            covered, next_id = int(entry["end"]), int(entry["n"])
-        except (ValueError, KeyError, TypeError) as e:
-            raise StoreCorrupt(self.index_path, f"bad last line ({e})") from e
         log_size = os.fstat(self._log_fd).st_size if self._log_fd >= 0 else 0
-        if covered > log_size:
-            raise StoreCorrupt(self.index_path, "the index describes more than the log holds")
-        self._cur.idx_end = last_start + len(last) + 1
+        for start, last in _lines_backward(self._idx_fd, size):
+            entry = self.parse_index(last, start)
+            try:
+                covered, next_id = int(entry["end"]), int(entry["n"])
+            except (KeyError, TypeError, ValueError) as e:
+                raise StoreCorrupt(self.index_path, f"bad line at byte {start} ({e})") from e
+            if covered <= log_size:
+                break
+            # a power cut kept index lines whose log lines never reached the disk (only the
+            # log is synced): they describe nothing; _read_index_tail skips (or cuts) them
+        else:
+            return  # no line within the log: everything is read from the log
+        self._cur.idx_end = start + len(last) + 1
         self._cur.covered = covered
         self._cur.log_end = covered
         self._cur.next_id = next_id
+        if not self._cur.take_totals(entry):  # an index from before the totals
+            totals = Cursor()
+            self._fold(totals)
+            self._cur.live, self._cur.garbage = totals.live, totals.garbage
+            self._cur.changes = totals.changes
+
+    def _fold(self, totals: Cursor | None = None) -> LiveIds:
+        """Live ids and totals from the whole index as read so far: O(store), done when a
+        process first needs the ids (retention) or opens an index without totals."""
+        live = LiveIds()
+        prev = 0
+        for _, entry in self.index_forward(0, self._cur.idx_end):
+            end = int(entry["end"])
+            length = end - prev
+            if entry["op"] == "meta":
+                live = LiveIds()
+            dropped = live.apply(entry, length)
+            if totals is not None:
+                totals.live = len(live)
+                totals.garbage = 0 if entry["op"] == "meta" else totals.garbage + dropped
+                totals.changes += entry["op"] in ("del", "attempt")
+            prev = end
+        return live
 
     def _read_index_tail(self) -> None:
         if self._idx_fd < 0:
@@ -257,23 +347,35 @@ class LogFiles:
         size = os.fstat(self._idx_fd).st_size
         if size == self._cur.idx_end:
             return
+        log_size = os.fstat(self._log_fd).st_size if self._log_fd >= 0 else 0
         data = os.pread(self._idx_fd, size - self._cur.idx_end, self._cur.idx_end)
         complete = data.rfind(b"\n") + 1
+        cur = self._cur
         for line in data[:complete].splitlines():
+            entry = self.parse_index(line, cur.idx_end)
             try:
-                entry = orjson.loads(line)
-                self._cur.covered = int(entry["end"])
-                self._cur.next_id = max(self._cur.next_id, int(entry["n"]))
+                end = int(entry["end"])
+                if end > log_size:  # past what the log kept (a power cut): see above
+                    complete = -1
+                    break
+                length = end - cur.covered
+                cur.covered = end
+                cur.next_id = max(cur.next_id, int(entry["n"]))
+                if not cur.take_totals(entry):
+                    cur.count(entry, length)
             except (ValueError, KeyError, TypeError) as e:
-                raise StoreCorrupt(self.index_path, f"unparseable line ({e})") from e
-        self._cur.idx_end += complete
-        if complete < len(data) and self._write:  # torn tail: never acknowledged
-            os.ftruncate(self._idx_fd, self._cur.idx_end)
+                raise StoreCorrupt(self.index_path, f"bad line at byte {cur.idx_end} ({e})") from e
+            cur.idx_end += len(line) + 1
+            if self._live is not None:
+                self._live.apply(entry, length)
+        if complete < len(data) and self._write:  # torn tail, or lines past the log's end
+            os.ftruncate(self._idx_fd, cur.idx_end)
 
     def _read_log_tail(self) -> None:
         """Read log lines the index does not cover yet. A writer appends their index lines
         (and cuts a torn tail off); a reader keeps them in memory and changes nothing."""
         self._mem = []
+        self._tip = self._cur
         if self._log_fd < 0:
             return
         size = os.fstat(self._log_fd).st_size
@@ -285,6 +387,7 @@ class LogFiles:
         complete = data.rfind(b"\n") + 1
         if complete < len(data) and self._write:
             os.ftruncate(self._log_fd, start + complete)
+        base = replace(self._cur)
         offset = start
         entries: list[dict[str, Any]] = []
         for line in data[:complete].splitlines(keepends=True):
@@ -294,56 +397,83 @@ class LogFiles:
                 raise StoreCorrupt(self.log_path, f"unparseable line at byte {offset} ({e})") from e
             entries.append(self._index_entry(op, offset, len(line)))
             offset += len(line)
-        if not self._write:
-            self._mem = entries
+        if not self._write:  # the totals past the index are this process's alone
+            self._mem, self._tip, self._cur = entries, self._cur, base
             return
         if entries:
-            os.write(self._idx_fd, b"".join(dumps(e) for e in entries))
+            try:
+                write_all(self._idx_fd, b"".join(dumps(e) for e in entries))
+            except BaseException:
+                self._forget()
+                raise
             self._cur.idx_end = os.fstat(self._idx_fd).st_size
         self._cur.log_end = self._cur.covered = offset
 
     def _index_entry(self, op: dict[str, Any], off: int, length: int) -> dict[str, Any]:
-        """The index entry for a log line at OFF, advancing next_id."""
+        """The index entry for a log line at OFF, advancing the cursor (and live ids)."""
+        if not isinstance(op, dict):
+            raise StoreCorrupt(self.log_path, f"not a JSON object at byte {off}")
         kind = op.get("op")
-        end = off + length
-        if kind == "put":
-            cid = int(op["id"])
-            self._cur.next_id = max(self._cur.next_id, cid + 1)
-            return {
-                "op": "put",
-                "id": cid,
-                "off": off,
-                "len": length,
-                "end": end,
-                "n": self._cur.next_id,
-                "s": summary_of(op["doc"]),
-            }
-        if kind == "attempt":
-            entry = {"op": "attempt", "id": op["id"], "kind": op["kind"], "a": op["attempt"]}
-        elif kind == "del":
-            entry = {"op": "del", "ids": op["ids"]}
-        elif kind == "meta":
-            self._cur.next_id = max(self._cur.next_id, int(op["next_id"]))
-            entry = {"op": "meta"}
-        else:
-            raise StoreCorrupt(self.log_path, f"unknown op {kind!r} at byte {off}")
-        entry.update(end=end, n=self._cur.next_id)
+        cur = self._cur
+        try:
+            if kind == "put":
+                cid = int(op["id"])
+                cur.next_id = max(cur.next_id, cid + 1)
+                entry = {"op": "put", "id": cid, "off": off, "len": length}
+                entry["s"] = summary_of(op["doc"])
+            elif kind == "attempt":
+                entry = {"op": "attempt", "id": int(op["id"]), "kind": op["kind"]}
+                entry.update(len=length, a=op["attempt"])
+            elif kind == "del":
+                entry = {"op": "del", "ids": [int(i) for i in op["ids"]]}
+                entry["freed"] = int(op.get("freed", 0))
+            elif kind == "meta":
+                cur.next_id = max(cur.next_id, int(op["next_id"]))
+                entry = {"op": "meta"}
+            else:
+                raise StoreCorrupt(self.log_path, f"unknown op {kind!r} at byte {off}")
+        except (KeyError, TypeError, ValueError) as e:
+            raise StoreCorrupt(self.log_path, f"bad {kind} line at byte {off} ({e})") from e
+        cur.stamp(entry, off + length, length)
+        if self._live is not None:
+            self._live.apply(entry, length)
         return entry
 
     # -- writing --------------------------------------------------------------------------
 
+    def track_live(self) -> None:
+        """Keep the live ids up to date from now on (built at the next sync)."""
+        self._tracking = True
+
+    @property
+    def live(self) -> LiveIds:
+        """The live ids, oldest first, as of the last sync. After track_live()."""
+        if self._live is None:
+            raise RuntimeError("live ids not tracked: call track_live() before sync()")
+        return self._live
+
     def append(self, ops: list[dict[str, Any]]) -> None:
-        """Append log ops and their index lines. Hold the lock and call sync() first."""
-        log_lines = [dumps(op) for op in ops]
+        """Append log ops and their index lines. Hold the lock and call sync() first. A
+        `del` without "freed" gets it from the live ids (track_live)."""
         offset = self._cur.log_end
-        idx_lines = []
-        for op, line in zip(ops, log_lines, strict=True):
-            idx_lines.append(dumps(self._index_entry(op, offset, len(line))))
-            offset += len(line)
-        _write_all(self._log_fd, b"".join(log_lines))
-        self._cur.log_end = self._cur.covered = offset
-        _write_all(self._idx_fd, b"".join(idx_lines))
+        log_lines: list[bytes] = []
+        idx_lines: list[bytes] = []
+        try:
+            for op in ops:
+                if op["op"] == "del" and "freed" not in op:
+                    op["freed"] = self._live.weight(op["ids"]) if self._live is not None else 0
+                line = dumps(op)
+                idx_lines.append(dumps(self._index_entry(op, offset, len(line))))
+                log_lines.append(line)
+                offset += len(line)
+            write_all(self._log_fd, b"".join(log_lines))
+            self._cur.log_end = self._cur.covered = offset
+            write_all(self._idx_fd, b"".join(idx_lines))
+        except BaseException:
+            self._forget()  # totals and ids went ahead of the files: read them again
+            raise
         self._cur.idx_end += sum(len(x) for x in idx_lines)
+        self._tip = self._cur
 
     def take_ids(self, count: int) -> list[int]:
         first = self._cur.next_id
@@ -351,7 +481,7 @@ class LogFiles:
 
     @property
     def next_id(self) -> int:
-        return self._cur.next_id
+        return self._tip.next_id
 
     @property
     def generation(self) -> tuple[int, int]:
@@ -359,7 +489,32 @@ class LogFiles:
         an index offset read before means nothing."""
         return self._cur.ino
 
+    def stats(self) -> Stats:
+        """Totals as of the last sync (reading nothing)."""
+        tip = self._tip
+        return Stats(
+            captures=tip.live,
+            log_bytes=_size(self._log_fd),
+            index_bytes=_size(self._idx_fd),
+            garbage=tip.garbage,
+            next_id=tip.next_id,
+        )
+
     # -- reading --------------------------------------------------------------------------
+
+    @property
+    def unindexed(self) -> list[dict[str, Any]]:
+        """A reader's in-memory index entries, oldest first, for log lines the index
+        lacks (newer than every indexed line)."""
+        return self._mem
+
+    def extent(self) -> tuple[int, int]:
+        """(log bytes, index bytes) this process has read up to. Lock held."""
+        return self._cur.log_end, self._cur.idx_end
+
+    def fds(self) -> tuple[int, int]:
+        """(log, index) file descriptors as synced (-1 for a file a reader found absent)."""
+        return self._log_fd, self._idx_fd
 
     def view(self) -> tuple[int, int]:
         """(log fd, index end) as synced: a consistent view to read. Lock held."""
@@ -380,13 +535,16 @@ class LogFiles:
             return
         for _, line in _lines_backward(self._idx_fd, end):
             if line:
-                yield self._parse_index(line)
+                yield self.parse_index(line)
 
-    def index_forward(self, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(offset after the line, entry) for index lines from START to the current end."""
+    def index_forward(
+        self, start: int, end: int | None = None
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(offset after the line, entry) for index lines from START to END (default: the
+        current end of the file)."""
         if self._idx_fd < 0:
             return
-        size = os.fstat(self._idx_fd).st_size
+        size = os.fstat(self._idx_fd).st_size if end is None else end
         pos = start
         while pos < size:
             data = os.pread(self._idx_fd, min(_BLOCK * 4, size - pos), pos)
@@ -394,14 +552,51 @@ class LogFiles:
             if complete == 0:
                 return  # a line still being written
             for line in data[:complete].splitlines(keepends=True):
+                at = pos
                 pos += len(line)
-                yield pos, self._parse_index(line)
+                yield pos, self.parse_index(line, at)
 
-    def _parse_index(self, line: bytes) -> dict[str, Any]:
+    def lookup(self, target: int, end: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The put entry of capture TARGET (None if absent or deleted) and its attempt
+        entries, oldest first, as of index offset END. O(log n) reads find the put; the
+        lines after it are searched by their first bytes for its deletion and attempts."""
+        put: dict[str, Any] | None = None
+        attempts: list[dict[str, Any]] = []
+        deleted = False
+        fd = self._idx_fd
+        start = seek.find_put(fd, end, target) if fd >= 0 else None
+        if start is not None:
+            line = seek.read_line(fd, start, end)
+            put = self.parse_index(line, start)
+            # "k" counts del and attempt lines: unchanged since the put, none concerns it
+            if put.get("k") != self._tip.changes:
+                after = start + len(line) + 1
+                mark = seek.attempt_prefix(target)
+                for at, ln in seek.lines_with(fd, after, end, seek.DEL, mark):
+                    entry = self.parse_index(ln, at)
+                    if entry["op"] == "attempt":
+                        attempts.append(entry)
+                    elif target in entry["ids"]:
+                        deleted = True
+        for entry in self._mem:  # log lines the index lacks: newer than any above
+            op = entry["op"]
+            if op == "put" and entry["id"] == target:
+                put = entry
+            elif op == "del" and target in entry["ids"]:
+                deleted = True
+            elif op == "attempt" and entry["id"] == target:
+                attempts.append(entry)
+        if put is None or deleted:
+            return None, []
+        return put, attempts
+
+    def parse_index(self, line: bytes, offset: int | None = None) -> dict[str, Any]:
+        """One index line; a line that does not parse makes the store unreadable."""
         try:
             entry: dict[str, Any] = orjson.loads(line)
         except ValueError as e:
-            raise StoreCorrupt(self.index_path, f"unparseable line ({e})") from e
+            where = "" if offset is None else f" at byte {offset}"
+            raise StoreCorrupt(self.index_path, f"unparseable line{where} ({e})") from e
         return entry
 
     def read_doc(self, fd: int, off: int, length: int) -> dict[str, Any]:
@@ -425,7 +620,7 @@ class LogFiles:
         try:
             try:
                 data = b"".join(dumps(op) for op in [{"op": "meta", "next_id": next_id}, *ops])
-                _write_all(fd, data)
+                write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -434,11 +629,7 @@ class LogFiles:
             raise
         os.unlink(self.index_path)
         os.replace(tmp, self.log_path)
-        dfd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        fsync_dir(self.root)
         self._reopen()
         self._read_log_tail()
 
@@ -454,11 +645,24 @@ def _fd_inode(fd: int) -> int:
     return os.fstat(fd).st_ino if fd >= 0 else -1
 
 
+def fsync_dir(root: Path) -> None:
+    """Make the directory's entries (a file created or renamed) survive a power cut."""
+    fd = os.open(root, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _size(fd: int) -> int:
+    return os.fstat(fd).st_size if fd >= 0 else 0
+
+
 def _or_closed(fd: int | None) -> int:
     return -1 if fd is None else fd
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         n = os.write(fd, view)
@@ -483,10 +687,3 @@ def _lines_backward(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
             stop = start
         # carry the head on; with no newline in the chunk it is (part of) a torn tail
         rest = lines[0] + b"\n" if len(lines) > 1 else lines[0]
-
-
-def _last_line(fd: int, size: int) -> tuple[bytes | None, int]:
-    """The last complete line of a file (without its newline) and its start offset."""
-    for start, line in _lines_backward(fd, size):
-        return line, start
-    return None, 0

@@ -2,7 +2,12 @@
 
 Costs do not depend on the store's size: `add` is O(1) (the index's last line gives the
 next id), `summaries` reads the index newest first and stops at its limit, `get("last")`
-reads one record. Safe to use from several processes at once (see log.py).
+reads one record, `get(N)` bisects the index, `info` reads the index's last line. Safe
+to use from several processes at once (see log.py).
+
+Deleting (`delete`, `prune`, retention in `add`) appends; the space comes back when the
+store compacts (compact.py), which a deleting process does by itself once deleted
+captures hold more than half the log and more than 1 MiB.
 
 Reading methods (`summaries`, `get`, `resolve`) create nothing and change no file or mode:
 on a path with no store they see an empty one. Only writing methods create the store.
@@ -11,15 +16,20 @@ StoreUnavailable errors naming the path."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hookcli.errors import HookcliError, UsageError
 from hookcli.model.capture import Attempt, Capture
-from hookcli.store.log import LogFiles, access
+from hookcli.store import compact, seek
+from hookcli.store.compact import Compacted
+from hookcli.store.live import LiveIds
+from hookcli.store.log import LogFiles, Stats, access
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
@@ -47,6 +57,16 @@ class NotFound(HookcliError):
         else:
             hint = "run `hookcli ls` to see the ids"
         super().__init__(message, hint)
+
+
+@dataclass(frozen=True)
+class Info:
+    """`store info`: the totals, and the oldest and newest live summaries."""
+
+    root: Path
+    stats: Stats
+    oldest: Summary | None
+    newest: Summary | None
 
 
 class Store:
@@ -87,19 +107,38 @@ class Store:
 
     # -- writing --------------------------------------------------------------------------
 
-    def add(self, captures: list[Capture]) -> list[int]:
+    def add(self, captures: list[Capture], keep: int | None = None) -> list[int]:
         """Give each capture the next id and append them all in one locked step. When this
-        returns, the captures are in the file: a SIGKILL now loses none of them."""
+        returns, the captures are in the file: a SIGKILL now loses none of them. With KEEP
+        (retention), the same append deletes the captures beyond the KEEP newest."""
         if not captures:
             return []
         files = self._files
         with access(self.root, writing=True), files.locked():
+            if keep is not None:
+                files.track_live()
             files.sync()
             ids = files.take_ids(len(captures))
             for cid, cap in zip(ids, captures, strict=True):
                 cap.id = cid
-            files.append([{"op": "put", "id": c.id, "doc": c.to_record()} for c in captures])
+            ops = [{"op": "put", "id": c.id, "doc": c.to_record()} for c in captures]
+            if keep is not None:
+                ops += _beyond(files.live, keep, ids)
+            files.append(ops)
         return ids
+
+    def retain(self, keep: int) -> list[int]:
+        """Delete the captures beyond the KEEP newest (what `listen --keep` does as it
+        starts); return their ids."""
+        if not self.exists():
+            return []
+        files = self._files
+        with access(self.root, writing=True), files.locked():
+            files.track_live()
+            files.sync()
+            ops = _beyond(files.live, keep, [])
+            files.append(ops)
+        return [cid for op in ops for cid in op["ids"]]
 
     def add_attempt(self, capture_id: int, kind: str, attempt: Attempt) -> None:
         self.add_attempts([(capture_id, kind, attempt)])
@@ -130,10 +169,68 @@ class Store:
         with access(self.root, writing=True), files.locked():
             files.sync()
             _, end = files.view()
-            present = self._present(files, end, min(wanted), wanted.__contains__)
+            present, freed = _weigh(files, end, min(wanted), wanted.__contains__)
             if present:
-                files.append([{"op": "del", "ids": sorted(present)}])
+                files.append([{"op": "del", "ids": sorted(present), "freed": freed}])
+        self.compact_if_due()
         return sorted(present)
+
+    def prune(
+        self, keep: int | None = None, older_than: datetime | None = None, dry_run: bool = False
+    ) -> list[int]:
+        """Delete all but the KEEP newest captures and those received before OLDER_THAN
+        (the union); return their ids, ascending. DRY_RUN deletes nothing (and, like any
+        reading, creates nothing)."""
+        if not self.exists():
+            return []
+        files = self._files
+
+        def doomed(entries: Iterator[dict[str, Any]]) -> dict[int, int]:
+            out: dict[int, int] = {}  # id -> log bytes
+            for rank, (entry, size) in enumerate(_weighted(entries)):
+                s = entry["s"]
+                if (keep is not None and rank >= keep) or (
+                    older_than is not None and _received(s) < older_than
+                ):
+                    out[s["id"]] = size
+            return out
+
+        if dry_run:
+            with access(self.root, files.writable):
+                _, end = files.snapshot()
+                return sorted(doomed(files.index_backward(end)))
+        with access(self.root, writing=True), files.locked():
+            files.sync()
+            _, end = files.view()
+            victims = doomed(files.index_backward(end))
+            if victims:
+                ids = sorted(victims)
+                files.append([{"op": "del", "ids": ids, "freed": sum(victims.values())}])
+        self.compact_if_due()
+        return sorted(victims)
+
+    # -- compaction -----------------------------------------------------------------------
+
+    def compact(self, wait: bool = True) -> Compacted | None:
+        """Rewrite the store without its deleted captures (see compact.py); safe while
+        others write. None when there is no store, or (WAIT false) when another
+        compaction is running."""
+        if not self.exists():
+            return None
+        files = self._files
+        with access(self.root, writing=True), compact.exclusive(files, wait) as mine:
+            return compact.compact(files) if mine else None
+
+    def compaction_due(self) -> bool:
+        """Whether deleted captures hold more than half the log (and more than 1 MiB), as
+        of this thread's last read or write. Costs nothing."""
+        files = self._files
+        return files.writable and compact.due(files.stats())
+
+    def compact_if_due(self) -> Compacted | None:
+        """Compact now if due and no other compaction runs (a deleting command calls this
+        after its deletion)."""
+        return self.compact(wait=False) if self.compaction_due() else None
 
     def clear(self) -> int:
         """Remove every capture and give the space back. Ids keep counting up. With no
@@ -141,10 +238,9 @@ class Store:
         if not self.exists():
             return 0
         files = self._files
-        with access(self.root, writing=True), files.locked():
+        with access(self.root, writing=True), compact.exclusive(files), files.locked():
             files.sync()
-            _, end = files.view()
-            count = sum(1 for _ in self._live_puts(files, end))
+            count = files.stats().captures
             files.rewrite([])
         return count
 
@@ -185,6 +281,16 @@ class Store:
         """The capture with this id, or the newest for "last", attempts included."""
         target = None if ref == "last" else parse_id(str(ref))
         files = self._files
+        if target is not None:
+            with access(self.root, files.writable):
+                fd, end = files.snapshot()
+                put, later = files.lookup(target, end)
+                if put is not None:
+                    cap = Capture.from_record(files.read_doc(fd, put["off"], put["len"]))
+                    for entry in later:
+                        getattr(cap, entry["kind"]).append(Attempt.from_record(entry["a"]))
+                    return cap
+            raise self._not_found(str(target))
         with access(self.root, files.writable):
             fd, end = files.snapshot()
             attempts: dict[int, list[tuple[str, dict[str, Any]]]] = {}
@@ -195,19 +301,14 @@ class Store:
                     attempts.setdefault(entry["id"], []).append((entry["kind"], entry["a"]))
                 elif op == "del":
                     deleted.update(entry["ids"])
-                elif op == "put":
-                    cid = entry["id"]
-                    if cid in deleted or (target is not None and cid != target):
-                        if target is not None and cid < target:
-                            break
-                        continue
+                elif op == "put" and entry["id"] not in deleted:
                     cap = Capture.from_record(files.read_doc(fd, entry["off"], entry["len"]))
-                    for kind, a in reversed(attempts.get(cid, [])):
+                    for kind, a in reversed(attempts.get(entry["id"], [])):
                         getattr(cap, kind).append(Attempt.from_record(a))
                     return cap
                 elif op == "meta":
                     break
-        raise self._not_found("yet" if target is None else str(target))
+        raise self._not_found("yet")
 
     def resolve(self, refs: Iterable[str]) -> list[int]:
         """Ids named by REFS ("12", "3-7", "last") that exist, ascending. An id or `last`
@@ -237,7 +338,7 @@ class Store:
         present: set[int] = set()
         if wanted_min is not None:
             with access(self.root, files.writable):
-                present = self._present(
+                present, _ = _weigh(
                     files,
                     end,
                     wanted_min,
@@ -318,29 +419,94 @@ class Store:
     @staticmethod
     def _live_puts(files: LogFiles, end: int) -> Iterator[dict[str, Any]]:
         """Index put entries not deleted, newest first."""
-        deleted: set[int] = set()
-        for entry in files.index_backward(end):
-            op = entry["op"]
-            if op == "put":
-                if entry["id"] not in deleted:
-                    yield entry
-            elif op == "del":
-                deleted.update(entry["ids"])
-            elif op == "meta":
-                return
+        return (entry for entry, _ in _weighted(files.index_backward(end)))
 
-    def _present(
-        self, files: LogFiles, end: int, low: int, wanted: Callable[[int], bool]
-    ) -> set[int]:
-        """Ids of live captures, none below LOW, that WANTED accepts: the walk stops at
-        the first id below LOW (ids are in file order)."""
-        found: set[int] = set()
-        for entry in self._live_puts(files, end):
-            if entry["id"] < low:
-                break
-            if wanted(entry["id"]):
-                found.add(entry["id"])
-        return found
+    def info(self) -> Info:
+        """Totals from the index's last line, the newest capture from its end and the
+        oldest from its start (past the deleted ones, found by a byte search)."""
+        files = self._files
+        with access(self.root, files.writable):
+            _, end = files.snapshot()
+            stats = files.stats()
+            newest = next((e["s"] for e in self._live_puts(files, end)), None)
+            oldest = _oldest(files, end) if newest is not None else None
+        return Info(self.root, stats, oldest, newest)
+
+
+def _weighted(entries: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], int]]:
+    """From index entries newest first: the live put entries, newest first, each with the
+    log bytes its capture holds (its put line and its attempt lines)."""
+    deleted: set[int] = set()
+    extra: dict[int, int] = {}
+    for entry in entries:
+        op = entry["op"]
+        if op == "put":
+            if entry["id"] not in deleted:
+                yield entry, int(entry["len"]) + extra.pop(entry["id"], 0)
+        elif op == "attempt":
+            extra[entry["id"]] = extra.get(entry["id"], 0) + int(entry.get("len", 0))
+        elif op == "del":
+            deleted.update(entry["ids"])
+        elif op == "meta":
+            return
+
+
+def _weigh(
+    files: LogFiles, end: int, low: int, wanted: Callable[[int], bool]
+) -> tuple[set[int], int]:
+    """Ids of live captures, none below LOW, that WANTED accepts, and the log bytes they
+    hold: the walk stops at the first id below LOW (ids are in file order)."""
+    found: set[int] = set()
+    freed = 0
+    for entry, size in _weighted(files.index_backward(end)):
+        if entry["id"] < low:
+            break
+        if wanted(entry["id"]):
+            found.add(entry["id"])
+            freed += size
+    return found, freed
+
+
+def _beyond(live: LiveIds, keep: int, new: list[int]) -> list[dict[str, Any]]:
+    """Retention: the `del` op for the captures beyond the KEEP newest once NEW (ids not
+    yet appended) are in; none when nothing is beyond."""
+    excess = len(live) + len(new) - keep
+    if excess <= 0:
+        return []
+    victims = live.oldest(excess)
+    victims += new[: excess - len(victims)]
+    return [{"op": "del", "ids": victims}]
+
+
+def _oldest(files: LogFiles, end: int) -> Summary | None:
+    """The oldest live summary: the first put, unless something deleted it (then the
+    first put no `del` line names, the del lines found by a byte search)."""
+    indexed = (entry for _, entry in files.index_forward(0, end))
+    entries = itertools.chain(indexed, files.unindexed)
+    first = next((e for e in entries if e["op"] == "put"), None)
+    if first is None:
+        return None
+    put, _ = files.lookup(first["id"], end)
+    if put is not None:
+        s: Summary = put["s"]
+        return s
+    deleted: set[int] = set()
+    _, idx_fd = files.fds()
+    if idx_fd >= 0:
+        for at, line in seek.lines_with(idx_fd, 0, end, seek.DEL):
+            deleted.update(files.parse_index(line, at)["ids"])
+    for entry in files.unindexed:
+        if entry["op"] == "del":
+            deleted.update(entry["ids"])
+    for entry in entries:
+        if entry["op"] == "put" and entry["id"] not in deleted:
+            s = entry["s"]
+            return s
+    return None
+
+
+def _received(summary: Summary) -> datetime:
+    return datetime.fromisoformat(str(summary["received_at"]))
 
 
 def parse_id(text: str) -> int:

@@ -1,0 +1,288 @@
+"""`store check`: read every line of the store and say what is wrong, changing nothing.
+
+Opening a store reads only the index's last line, so damage in the middle of a file shows
+up only when something reads there. This reads both files to the end: every log line must
+be a known operation with the fields it needs, capture ids must ascend, and every index
+line must describe its log line (same operation, id, offsets). Crash residue that the
+next write repairs by itself (a torn last line, an index behind or ahead of the log) is
+reported as a note, not a problem.
+
+Nothing is created or opened for writing: the lock (if the store has one) is taken shared
+only long enough to note the files' sizes; the files are append-only up to those sizes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from hookcli.paths import open_readonly
+from hookcli.store.log import INDEX_NAME, LOCK_NAME, LOG_NAME
+
+_CHUNK = 4 << 20
+_RECORD_FIELDS = {"id": int, "received_at": str, "method": str, "path": str, "body": str}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: Path
+    offset: int
+    message: str
+
+
+@dataclass
+class Report:
+    root: Path
+    exists: bool = True
+    lines: int = 0  # complete log lines read
+    captures: int = 0  # live captures
+    problems: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class _LogLine:
+    op: str
+    cid: int | None
+    start: int
+    end: int
+
+
+def check(root: Path) -> Report:
+    report = Report(root)
+    log_path, index_path = root / LOG_NAME, root / INDEX_NAME
+    log_fd = open_readonly(log_path)
+    idx_fd = open_readonly(index_path)
+    try:
+        if log_fd is None and idx_fd is None:
+            report.exists = False
+            return report
+        log_size, idx_size = _sizes(root, log_fd, idx_fd)
+        if log_fd is None:
+            report.problems.append(Finding(log_path, 0, "the log is missing but its index is not"))
+            return report
+        lines = _check_log(log_fd, log_size, log_path, report)
+        if idx_fd is None:
+            report.notes.append(
+                Finding(index_path, 0, "no index: the next write rebuilds it from the log")
+            )
+        else:
+            _check_index(idx_fd, idx_size, index_path, lines, report)
+    finally:
+        for fd in (log_fd, idx_fd):
+            if fd is not None:
+                os.close(fd)
+    return report
+
+
+def _sizes(root: Path, log_fd: int | None, idx_fd: int | None) -> tuple[int, int]:
+    """The files' sizes under the shared lock: a writer is not halfway through an append."""
+    lock = open_readonly(root / LOCK_NAME)
+    try:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        return _size(log_fd), _size(idx_fd)
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _size(fd: int | None) -> int:
+    return 0 if fd is None else os.fstat(fd).st_size
+
+
+def _lines(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """(start, line without newline) of the complete lines; the torn tail last, as
+    (start, bytes) with no newline only when the file does not end with one."""
+    pos = 0
+    rest = b""
+    while pos < size:
+        chunk = os.pread(fd, min(_CHUNK, size - pos), pos)
+        if not chunk:
+            break
+        data = rest + chunk
+        base = pos - len(rest)
+        pos += len(chunk)
+        cut = data.rfind(b"\n") + 1
+        start = 0
+        while start < cut:
+            nl = data.index(b"\n", start)
+            yield base + start, data[start:nl]
+            start = nl + 1
+        rest = data[cut:]
+    if rest:
+        yield size - len(rest), rest
+
+
+def _check_log(fd: int, size: int, path: Path, report: Report) -> list[_LogLine]:
+    out: list[_LogLine] = []
+    live: set[int] = set()
+    last_put = 0
+    for start, line in _lines(fd, size):
+        end = start + len(line) + 1
+        if end > size:
+            report.notes.append(
+                Finding(
+                    path,
+                    start,
+                    f"an unfinished last line ({len(line)} bytes): a write cut short, never"
+                    " acknowledged; the next write removes it",
+                )
+            )
+            break
+        report.lines += 1
+
+        def bad(message: str, at: int = start) -> None:
+            report.problems.append(Finding(path, at, message))
+
+        try:
+            op = orjson.loads(line)
+        except ValueError as e:
+            bad(f"expected a JSON object, found {_excerpt(line)} ({e})")
+            out.append(_LogLine("?", None, start, end))
+            continue
+        if not isinstance(op, dict):
+            bad(f"expected a JSON object, found {_excerpt(line)}")
+            out.append(_LogLine("?", None, start, end))
+            continue
+        kind = op.get("op")
+        cid = op.get("id") if kind in ("put", "attempt") else None
+        out.append(_LogLine(str(kind), cid if isinstance(cid, int) else None, start, end))
+        if kind == "put":
+            problem = _record_problem(op)
+            if problem:
+                bad(problem)
+            elif op["id"] <= last_put:
+                bad(f"capture id {op['id']} after id {last_put}: ids must ascend")
+            else:
+                last_put = op["id"]
+                live.add(op["id"])
+        elif kind == "attempt":
+            if not isinstance(op.get("id"), int) or op.get("kind") not in ("forwards", "replays"):
+                bad('expected an attempt with an "id" and a "kind" of forwards or replays')
+            elif not isinstance(op.get("attempt"), dict):
+                bad('expected the attempt itself under "attempt"')
+        elif kind == "del":
+            ids = op.get("ids")
+            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+                bad('expected "ids", a list of capture ids, in a del line')
+            else:
+                live.difference_update(ids)
+        elif kind == "meta":
+            if start != 0:
+                bad("a meta line may only start the log")
+            elif not isinstance(op.get("next_id"), int):
+                bad('expected "next_id" in the meta line')
+        else:
+            bad(f"unknown operation {kind!r} (expected put, attempt, del or meta)")
+    report.captures = len(live)
+    return out
+
+
+def _record_problem(op: dict[str, Any]) -> str | None:
+    cid = op.get("id")
+    if not isinstance(cid, int) or isinstance(cid, bool) or cid <= 0:
+        return f"expected a positive capture id, found {cid!r}"
+    doc = op.get("doc")
+    if not isinstance(doc, dict):
+        return f'capture {cid}: expected its record under "doc"'
+    for name, kind in _RECORD_FIELDS.items():
+        if not isinstance(doc.get(name), kind):
+            return f"capture {cid}: the record has no {name} {kind.__name__}"
+    if doc["id"] != cid:
+        return f"capture {cid}: the record says id {doc['id']}"
+    if not isinstance(doc.get("headers"), list):
+        return f"capture {cid}: the record's headers are not a list"
+    return None
+
+
+def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Report) -> None:
+    """Index line i describes log line i (a meta line included); the last line's totals
+    match the log's."""
+    i = 0
+    entry: dict[str, Any] = {}
+    for start, line in _lines(fd, size):
+        if start + len(line) + 1 > size:
+            report.notes.append(
+                Finding(path, start, "an unfinished last line: the next write removes it")
+            )
+            return
+        if i >= len(log):
+            report.notes.append(
+                Finding(
+                    path,
+                    start,
+                    f"{_count(size, start, fd)} lines past the log's end (a power cut kept"
+                    " them, not the log lines): they are ignored, and the next write cuts"
+                    " them off",
+                )
+            )
+            return
+        want = log[i]
+        i += 1
+        try:
+            entry = orjson.loads(line)
+            op, end = entry["op"], int(entry["end"])
+            int(entry["n"])
+        except (ValueError, KeyError, TypeError) as e:
+            report.problems.append(
+                Finding(path, start, f"expected an index entry, found {_excerpt(line)} ({e})")
+            )
+            continue
+        if want.op == "?":
+            continue  # the log line itself was reported
+        if op != want.op or end != want.end:
+            report.problems.append(
+                Finding(
+                    path,
+                    start,
+                    f"describes a {op} line ending at log byte {end}; the log has a"
+                    f" {want.op} line at bytes {want.start}-{want.end}",
+                )
+            )
+        elif op in ("put", "attempt") and entry.get("id") != want.cid:
+            report.problems.append(
+                Finding(path, start, f"names capture {entry.get('id')}; the log line {want.cid}")
+            )
+        elif op == "put" and (entry.get("off"), entry.get("len")) != (
+            want.start,
+            want.end - want.start,
+        ):
+            report.problems.append(
+                Finding(path, start, f"gives the wrong byte range for capture {want.cid}")
+            )
+    if i == len(log) and "c" in entry and entry["c"] != report.captures:
+        report.problems.append(
+            Finding(
+                path,
+                size,
+                f"the last line counts {entry['c']} live captures; the log holds {report.captures}",
+            )
+        )
+    if i < len(log):
+        report.notes.append(
+            Finding(
+                path,
+                size,
+                f"the index lacks the last {len(log) - i} log lines (a crash between the two"
+                " writes): readers work around it, and the next write adds them",
+            )
+        )
+
+
+def _count(size: int, start: int, fd: int) -> int:
+    return os.pread(fd, size - start, start).count(b"\n")
+
+
+def _excerpt(line: bytes, width: int = 40) -> str:
+    text = line[:width].decode("utf-8", errors="backslashreplace")
+    return repr(text + ("..." if len(line) > width else ""))

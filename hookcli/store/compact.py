@@ -1,0 +1,228 @@
+"""Compaction: the store rewritten without its deleted captures, while others keep writing.
+
+`rm`, `prune` and retention only append `del` lines; the space comes back when the log
+is rewritten with the live lines alone. Ingest must not stop for that, so the copy is
+made in two passes: the bulk without the store's lock (the files are append-only, so
+what a snapshot covers never changes), then, under the exclusive lock, the lines
+appended meanwhile and the swap. Lines are copied byte for byte, so a capture's record,
+its summary and its size stay exactly as they were; ids keep counting from where they
+were (a meta line first carries the next id).
+
+Crash safety (SIGKILL or power cut at any instant): until the swap the old files are
+untouched and the copies are temporary files that the next compaction truncates. The
+copies are fsynced before the swap, which removes the index, renames the new log over
+the old one, renames the new index in place and fsyncs the directory. Killed between
+those steps, the store holds one complete log (old or new) and no index, which the next
+writer rebuilds from the log (readers read the log meanwhile): every capture live
+before the compaction is still there.
+
+One compaction (or `clear`) runs at a time: they hold an flock on the store's directory
+(taken before the store's lock, never after it; a lock file would be one more file for
+a command that may fail to create)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hookcli.paths import open_private
+from hookcli.store import seek
+from hookcli.store.log import (
+    INDEX_NAME,
+    LOG_NAME,
+    Cursor,
+    LogFiles,
+    Stats,
+    datasync,
+    dumps,
+    fsync_dir,
+    write_all,
+)
+
+#: a store compacts itself when deleted captures hold more than half its log and more
+#: than this many bytes
+AUTO_MIN_GARBAGE = 1 << 20
+_COPY = 4 << 20
+_STAMPS = ("end", "n", "c", "g")
+
+
+def due(stats: Stats) -> bool:
+    """Whether the store should compact itself now."""
+    return stats.garbage > AUTO_MIN_GARBAGE and stats.garbage * 2 > stats.log_bytes
+
+
+@contextmanager
+def exclusive(files: LogFiles, wait: bool = True) -> Iterator[bool]:
+    """The compaction lock; with WAIT false, yields False at once if it is taken."""
+    fd = os.open(files.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Compacted:
+    before: int  # bytes of the store's files
+    after: int
+    captures: int
+
+
+class StoreReplaced(Exception):
+    """The files changed identity under a compaction (only an outside hand does that)."""
+
+
+def compact(files: LogFiles) -> Compacted:
+    """Rewrite the store without deleted captures. Hold the compaction lock, not the
+    store's lock; FILES is opened for writing (a sync under its lock first)."""
+    with files.locked():
+        files.sync()
+        generation = files.generation
+        log_end, idx_end = files.extent()
+        next_id = files.next_id
+    tmp_log = files.root / (LOG_NAME + ".tmp")
+    tmp_idx = files.root / (INDEX_NAME + ".tmp")
+    swapped = False
+    try:
+        with _Copy(files, tmp_log, tmp_idx, next_id) as out:
+            out.meta()
+            _bulk(files, out, idx_end)
+            out.flush()
+            datasync(out.log_fd)  # the bulk reaches the disk outside the lock
+            with files.locked():
+                files.sync()
+                if files.generation != generation:
+                    raise StoreReplaced(str(files.log_path))
+                prev = log_end
+                for _, entry in files.index_forward(idx_end, files.extent()[1]):
+                    end = int(entry["end"])
+                    out.line(entry, prev, end)  # everything appended meanwhile, as it is
+                    prev = end
+                out.flush()
+                datasync(out.log_fd)
+                datasync(out.idx_fd)
+                stats = files.stats()
+                before = stats.log_bytes + stats.index_bytes
+                swapped = True
+                os.unlink(files.index_path)
+                os.replace(tmp_log, files.log_path)
+                os.replace(tmp_idx, files.index_path)
+                fsync_dir(files.root)
+                files.sync()
+                stats = files.stats()
+        return Compacted(before, stats.log_bytes + stats.index_bytes, stats.captures)
+    finally:
+        if not swapped:  # a failure before the swap leaves the store as it was
+            tmp_log.unlink(missing_ok=True)
+            tmp_idx.unlink(missing_ok=True)
+
+
+def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
+    """Copy the live lines of the first IDX_END index bytes: puts not deleted, and the
+    attempts of the puts kept."""
+    _, idx_fd = files.fds()
+    deleted: set[int] = set()
+    for _, line in seek.lines_with(idx_fd, 0, idx_end, seek.DEL):
+        deleted.update(files.parse_index(line)["ids"])
+    kept: set[int] = set()
+    prev = 0
+    for _, entry in files.index_forward(0, idx_end):
+        end = int(entry["end"])
+        op = entry["op"]
+        if op == "put" and entry["id"] not in deleted:
+            kept.add(entry["id"])
+            out.line(entry, prev, end)
+        elif op == "attempt" and entry["id"] in kept:
+            out.line(entry, prev, end)
+        prev = end
+
+
+class _Copy:
+    """The new log and index being written: log lines copied from the old log in as few
+    reads as possible, their index entries moved to the new offsets."""
+
+    def __init__(self, files: LogFiles, tmp_log: Path, tmp_idx: Path, next_id: int):
+        self.src, _ = files.fds()
+        flags = os.O_RDWR | os.O_CREAT | os.O_TRUNC
+        self.log_fd = open_private(tmp_log, flags)
+        try:
+            self.idx_fd = open_private(tmp_idx, flags)
+        except BaseException:
+            os.close(self.log_fd)
+            raise
+        self.cur = Cursor(next_id=next_id)
+        self.offset = 0
+        self.span: tuple[int, int] | None = None  # old log bytes still to copy
+        self.index: list[bytes] = []
+        self.index_size = 0
+
+    def meta(self) -> None:
+        """The first line: the next id, so that ids keep counting whatever is dropped."""
+        line = dumps({"op": "meta", "next_id": self.cur.next_id})
+        write_all(self.log_fd, line)
+        self.offset = len(line)
+        self._add_index(self.cur.stamp({"op": "meta"}, self.offset, len(line)))
+
+    def line(self, entry: dict[str, Any], start: int, end: int) -> None:
+        """Copy the old log's line [START, END) and add ENTRY, its index entry, moved."""
+        length = end - start
+        moved = {k: v for k, v in entry.items() if k not in _STAMPS}
+        if moved["op"] == "put":
+            moved["off"] = self.offset
+            self.cur.next_id = max(self.cur.next_id, int(moved["id"]) + 1)
+        elif moved["op"] == "attempt":
+            moved["len"] = length
+        self._add_index(self.cur.stamp(moved, self.offset + length, length))
+        self.offset += length
+        if self.span is not None and self.span[1] == start:
+            self.span = (self.span[0], end)
+        else:
+            self._copy()
+            self.span = (start, end)
+        if self.span[1] - self.span[0] >= _COPY:
+            self._copy()
+
+    def _add_index(self, entry: dict[str, Any]) -> None:
+        line = dumps(entry)
+        self.index.append(line)
+        self.index_size += len(line)
+        if self.index_size >= _COPY:
+            self._write_index()
+
+    def _copy(self) -> None:
+        if self.span is None:
+            return
+        pos, end = self.span
+        self.span = None
+        while pos < end:
+            data = os.pread(self.src, min(_COPY, end - pos), pos)
+            if not data:
+                raise OSError(f"the log ended at byte {pos}, before {end}")
+            write_all(self.log_fd, data)
+            pos += len(data)
+
+    def _write_index(self) -> None:
+        write_all(self.idx_fd, b"".join(self.index))
+        self.index = []
+        self.index_size = 0
+
+    def flush(self) -> None:
+        self._copy()
+        self._write_index()
+
+    def __enter__(self) -> _Copy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in (self.log_fd, self.idx_fd):
+            os.close(fd)

@@ -1,0 +1,288 @@
+"""Retention, compaction, the running totals, `show N` by bisection, prune and check: the
+store keeps what is live byte for byte, gives the rest back, and never reuses an id."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hookcli.model.capture import Attempt, Capture
+from hookcli.store import NotFound, Store, seek
+from hookcli.store.check import check
+from hookcli.store.log import INDEX_NAME, LOG_NAME
+
+
+def cap(path: str = "/x", size: int = 100, when: datetime | None = None) -> Capture:
+    c = Capture("POST", path, "", [("Content-Type", "application/json")], b"x" * size)
+    if when is not None:
+        c.received_at = when.isoformat()
+    return c
+
+
+def attempt(status: int = 200) -> Attempt:
+    return Attempt("2026-01-01T00:00:00+00:00", "http://t/a", status, 1.0)
+
+
+def live_ids(root: Path) -> list[int]:
+    return sorted(s["id"] for s in Store(root).summaries())
+
+
+def log_ops(root: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (root / LOG_NAME).read_bytes().splitlines()]
+
+
+def test_retention_deletes_in_the_same_append_and_keeps_exactly_n(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    for batch in range(1, 8):
+        st.add([cap() for _ in range(3)], keep=5)
+        assert len(live_ids(root)) == min(5, 3 * batch)
+        if batch > 1:
+            assert log_ops(root)[-1]["op"] == "del", "the deletion rides with the puts"
+    assert live_ids(root) == [17, 18, 19, 20, 21]
+    assert st.add([cap() for _ in range(8)], keep=5) == list(range(22, 30)), "ids count on"
+    assert live_ids(root) == [25, 26, 27, 28, 29], "a batch bigger than N keeps its newest"
+    last = log_ops(root)[-1]
+    assert last["op"] == "del" and last["ids"] == list(range(17, 25))
+    assert Store(root).retain(2) == [25, 26, 27] and live_ids(root) == [28, 29]
+
+
+def test_totals_are_what_a_compaction_gives_back(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(f"/{i}", size=200 + i) for i in range(40)])
+    st.add_attempts([(i, "forwards", attempt()) for i in (3, 5, 30)])
+    st.delete([3, 4, 10])
+    st.add([cap() for _ in range(5)], keep=30)
+    info = Store(root).info()
+    assert info.stats.captures == 30 == len(live_ids(root))
+    log_before = (root / LOG_NAME).stat().st_size
+    assert info.stats.log_bytes == log_before
+    done = Store(root).compact()
+    assert done is not None and done.captures == 30
+    meta = (root / LOG_NAME).read_bytes().index(b"\n") + 1  # the new first line
+    assert (root / LOG_NAME).stat().st_size == log_before - info.stats.garbage + meta
+    assert Store(root).info().stats.garbage == 0
+
+
+def test_compaction_keeps_live_records_byte_for_byte_and_the_next_id(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(f"/{i}", size=50 * i) for i in range(1, 30)])
+    st.add_attempts([(2, "forwards", attempt(502)), (2, "replays", attempt(200))])
+    st.add_attempts([(7, "forwards", attempt())])
+    st.delete([1, 7, 8, 20])
+    before = {i: Store(root).get(i).to_record() for i in live_ids(root)}
+    lines = {
+        op["id"]: line
+        for line in (root / LOG_NAME).read_bytes().splitlines()
+        if (op := json.loads(line))["op"] == "put"
+    }
+    Store(root).compact()
+    assert {i: Store(root).get(i).to_record() for i in live_ids(root)} == before
+    after = [json.loads(x) for x in (root / LOG_NAME).read_bytes().splitlines()]
+    assert after[0] == {"op": "meta", "next_id": 30}
+    assert {op["op"] for op in after[1:]} == {"put", "attempt"}, "no del line, no dead line"
+    kept = [line for line in (root / LOG_NAME).read_bytes().splitlines()[1:]]
+    assert all(line in lines.values() for line in kept if b'"op":"put"' in line)
+    assert [a.status for a in Store(root).get(2).forwards] == [502]
+    with pytest.raises(NotFound):
+        Store(root).get(7)
+    assert Store(root).add([cap()]) == [30]
+    assert check(root).ok
+
+
+def test_an_open_writer_and_reader_carry_on_after_a_compaction_elsewhere(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    writer, reader = Store(root), Store(root)
+    writer.add([cap(size=3000) for _ in range(600)], keep=200)
+    assert len(list(reader.summaries())) == 200
+    assert Store(root).compact() is not None
+    assert writer.add([cap()], keep=200) == [601]
+    assert live_ids(root) == list(range(402, 602))
+    assert [s["id"] for s in reader.summaries(limit=2)] == [601, 600]
+    assert reader.get(402).id == 402
+
+
+def test_deleting_enough_compacts_by_itself(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(size=2000) for _ in range(1200)])
+    size = (root / LOG_NAME).stat().st_size
+    st.delete(range(1, 401))  # a third: not due
+    assert (root / LOG_NAME).stat().st_size > size
+    st.delete(range(401, 1001))  # now more than half and more than 1 MiB
+    assert (root / LOG_NAME).stat().st_size < size / 4
+    assert live_ids(root) == list(range(1001, 1201))
+    assert Store(root).info().stats.garbage == 0
+
+
+def test_show_any_id_by_bisection_honours_later_deletions_and_attempts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seek, "_SMALL", 64)  # many bisection steps even on a small index
+    root = tmp_path / "s"
+    st = Store(root)
+    rng = random.Random(7)
+    deleted: set[int] = set()
+    tries: dict[int, int] = {}
+    for _ in range(60):
+        ids = st.add([cap(f"/{rng.random()}", size=rng.randint(0, 300)) for _ in range(4)])
+        if rng.random() < 0.3:
+            victim = rng.choice(ids)
+            deleted.update(st.delete([victim]))
+        if rng.random() < 0.4:
+            target = rng.randint(1, ids[-1])
+            if target not in deleted:
+                st.add_attempt(target, "forwards", attempt(tries.get(target, 0) + 200))
+                tries[target] = tries.get(target, 0) + 1
+    reader = Store(root)
+    for cid in range(1, 242):
+        if cid in deleted or cid > 240:
+            with pytest.raises(NotFound):
+                reader.get(cid)
+        else:
+            got = reader.get(cid)
+            assert got.id == cid
+            assert [a.status for a in got.forwards] == list(range(200, 200 + tries.get(cid, 0)))
+
+
+def test_prune_keep_older_than_union_and_dry_run(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    now = datetime.now(UTC)
+    st = Store(root)
+    st.add([cap(when=now - timedelta(days=10 - i)) for i in range(10)])  # ids 1..10
+    st.add_attempt(3, "replays", attempt())
+    week = now - timedelta(days=7)
+    assert st.prune(older_than=week, dry_run=True) == [1, 2, 3]
+    assert live_ids(root) == list(range(1, 11)), "a dry run deletes nothing"
+    assert st.prune(keep=8, older_than=week) == [1, 2, 3]
+    assert st.prune(keep=5) == [4, 5]
+    assert live_ids(root) == [6, 7, 8, 9, 10]
+    assert Store(tmp_path / "none").prune(keep=1) == []
+    assert not (tmp_path / "none").exists(), "pruning nothing creates nothing"
+
+
+def test_an_index_without_totals_is_counted_once(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(size=500) for _ in range(20)])
+    st.delete([2, 5])
+    expected = Store(root).info().stats
+    index = root / INDEX_NAME
+    old = []
+    for line in index.read_bytes().splitlines():
+        entry = json.loads(line)
+        for key in ("c", "g", "k", "freed", "len"):
+            if not (key == "len" and entry["op"] == "put"):
+                entry.pop(key, None)
+        old.append(json.dumps(entry, separators=(",", ":")).encode())
+    index.write_bytes(b"\n".join(old) + b"\n")  # as written before the totals existed
+    got = Store(root).info().stats
+    assert (got.captures, got.garbage) == (expected.captures, expected.garbage)
+    assert Store(root).get(3).id == 3
+    Store(root).add([cap()])
+    assert Store(root).info().stats.captures == 19
+
+
+def test_an_index_ahead_of_its_log_after_a_power_cut_is_cut_back(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(f"/{i}") for i in range(5)])
+    st.close()
+    log = root / LOG_NAME
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:3]))  # the last two log lines never reached the disk
+    index_before = (root / INDEX_NAME).read_bytes()
+    assert live_ids(root) == [1, 2, 3]
+    assert (root / INDEX_NAME).read_bytes() == index_before, "a reader changes nothing"
+    assert Store(root).add([cap("/new")]) == [4]
+    assert live_ids(root) == [1, 2, 3, 4] and check(root).ok
+
+
+def test_states_a_killed_compaction_can_leave_lose_nothing(tmp_path: Path) -> None:
+    """The swap removes the index, renames the new log in, then the new index: between
+    those steps the store is a complete log (old or new) without an index."""
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(f"/{i}", size=300) for i in range(50)])
+    st.add_attempt(12, "forwards", attempt())
+    st.delete(range(1, 30, 2))
+    st.close()
+    want = {i: Store(root).get(i).to_record() for i in live_ids(root)}
+    old = tmp_path / "old"
+    shutil.copytree(root, old)
+    Store(root).compact()
+    states = {"old log, no index": old / LOG_NAME, "new log, no index": root / LOG_NAME}
+    for name, log in states.items():
+        state = tmp_path / name.replace(" ", "-").replace(",", "")
+        state.mkdir(mode=0o700)
+        shutil.copy(log, state / LOG_NAME)
+        got = {i: Store(state).get(i).to_record() for i in live_ids(state)}
+        assert got == want, name
+        assert Store(state).add([cap()]) == [51], name
+    leftover = old / (LOG_NAME + ".tmp")
+    leftover.write_bytes(b"half a copy")  # killed mid-copy: the old files are untouched
+    assert live_ids(old) == sorted(want)
+
+
+def test_check_names_the_file_and_offset_and_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    Store(root).add([cap(f"/{i}") for i in range(4)])
+    log = root / LOG_NAME
+    lines = log.read_bytes().splitlines(keepends=True)
+    offset = len(lines[0]) + len(lines[1])
+    log.write_bytes(b"".join([*lines[:2], b"garbage\n", *lines[2:]]))
+    before = {p.name: (p.read_bytes(), p.stat().st_mode) for p in root.iterdir()}
+    report = check(root)
+    assert not report.ok
+    first = report.problems[0]
+    assert (first.file, first.offset) == (log, offset)
+    assert "expected a JSON object" in first.message
+    assert {p.name: (p.read_bytes(), p.stat().st_mode) for p in root.iterdir()} == before
+
+
+def test_check_notes_crash_residue_without_failing(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    Store(root).add([cap() for _ in range(3)])
+    with open(root / LOG_NAME, "ab") as f:
+        f.write(b'{"op":"put","id":4,"doc":{"id"')  # a crash mid-append
+    report = check(root)
+    assert report.ok and report.captures == 3 and report.lines == 3
+    assert any("unfinished last line" in n.message for n in report.notes)
+    assert not check(tmp_path / "nothing").exists
+
+
+def test_find_put_on_random_layouts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seek, "_SMALL", 16)
+    rng = random.Random(3)
+    for trial in range(40):
+        lines, ids, cid = [], [], 0
+        for _ in range(rng.randint(0, 60)):
+            if rng.random() < 0.5:
+                cid += rng.randint(1, 3)
+                ids.append(cid)
+                lines.append(b'{"op":"put","id":%d,"pad":"%s"}' % (cid, b"p" * rng.randint(0, 90)))
+            else:
+                lines.append(b'{"op":"del","ids":[%d]}' % rng.randint(0, 99))
+        path = tmp_path / f"i{trial}"
+        data = b"".join(x + b"\n" for x in lines)
+        path.write_bytes(data)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            starts = {}
+            pos = 0
+            for line in lines:
+                if line.startswith(seek.PUT):
+                    starts[int(line[len(seek.PUT) :].split(b",")[0])] = pos
+                pos += len(line) + 1
+            for target in range(0, cid + 3):
+                assert seek.find_put(fd, len(data), target) == starts.get(target), (trial, target)
+        finally:
+            os.close(fd)
