@@ -240,26 +240,24 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
             continue
         if want.op == "?":
             continue  # the log line itself was reported
+        wrong = None
         if op != want.op or end != want.end:
-            report.problems.append(
-                Finding(
-                    path,
-                    start,
-                    f"describes a {op} line ending at log byte {end}; the log has a"
-                    f" {want.op} line at bytes {want.start}-{want.end}",
-                )
+            wrong = (
+                f"describes a {op} line ending at log byte {end}; the log has a"
+                f" {want.op} line at bytes {want.start}-{want.end}"
             )
         elif op in ("put", "attempt") and entry.get("id") != want.cid:
-            report.problems.append(
-                Finding(path, start, f"names capture {entry.get('id')}; the log line {want.cid}")
-            )
+            wrong = f"names capture {entry.get('id')}; the log line {want.cid}"
         elif op == "put" and (entry.get("off"), entry.get("len")) != (
             want.start,
             want.end - want.start,
         ):
+            wrong = f"gives the wrong byte range for capture {want.cid}"
+        if wrong is not None:  # the lines after it are out of step too: one report
             report.problems.append(
-                Finding(path, start, f"gives the wrong byte range for capture {want.cid}")
+                Finding(path, start, wrong + "; the index no longer matches the log from here")
             )
+            return
     if i == len(log) and "c" in entry and entry["c"] != report.captures:
         report.problems.append(
             Finding(

@@ -38,6 +38,7 @@ from hookcli.store.log import (
     Cursor,
     LogFiles,
     Stats,
+    StoreCorrupt,
     datasync,
     dumps,
     fsync_dir,
@@ -162,7 +163,8 @@ class _Copy:
             raise
         self.cur = Cursor(next_id=next_id)
         self.offset = 0
-        self.span: tuple[int, int] | None = None  # old log bytes still to copy
+        self.log_path = files.log_path
+        self.lines: list[tuple[int, int, bytes]] = []  # adjacent lines still to copy
         self.index: list[bytes] = []
         self.index_size = 0
 
@@ -177,19 +179,19 @@ class _Copy:
         """Copy the old log's line [START, END) and add ENTRY, its index entry, moved."""
         length = end - start
         moved = {k: v for k, v in entry.items() if k not in _STAMPS}
-        if moved["op"] == "put":
+        op = moved["op"]
+        if op == "put":
             moved["off"] = self.offset
             self.cur.next_id = max(self.cur.next_id, int(moved["id"]) + 1)
-        elif moved["op"] == "attempt":
+        elif op == "attempt":
             moved["len"] = length
         self._add_index(self.cur.stamp(moved, self.offset + length, length))
         self.offset += length
-        if self.span is not None and self.span[1] == start:
-            self.span = (self.span[0], end)
-        else:
+        if self.lines and self.lines[-1][1] != start:
             self._copy()
-            self.span = (start, end)
-        if self.span[1] - self.span[0] >= _COPY:
+        head = b'{"op":"%s",' % op.encode() + (b'"id":%d,' % moved["id"] if "id" in moved else b"")
+        self.lines.append((start, end, head))
+        if end - self.lines[0][0] >= _COPY:
             self._copy()
 
     def _add_index(self, entry: dict[str, Any]) -> None:
@@ -200,16 +202,22 @@ class _Copy:
             self._write_index()
 
     def _copy(self) -> None:
-        if self.span is None:
+        """Copy the run of adjacent lines gathered, checking that each is the line its
+        index entry says: an index that does not match its log is never used to write."""
+        if not self.lines:
             return
-        pos, end = self.span
-        self.span = None
-        while pos < end:
-            data = os.pread(self.src, min(_COPY, end - pos), pos)
-            if not data:
-                raise OSError(f"the log ended at byte {pos}, before {end}")
-            write_all(self.log_fd, data)
-            pos += len(data)
+        first, last = self.lines[0][0], self.lines[-1][1]
+        data = os.pread(self.src, last - first, first)
+        for start, end, head in self.lines:
+            at = start - first
+            if data[end - first - 1 : end - first] != b"\n" or not data.startswith(head, at):
+                raise StoreCorrupt(
+                    self.log_path,
+                    f"the index does not match the log at byte {start}; nothing was changed"
+                    " (`hookcli store check` says more)",
+                )
+        self.lines = []
+        write_all(self.log_fd, data)
 
     def _write_index(self) -> None:
         write_all(self.idx_fd, b"".join(self.index))
