@@ -3,11 +3,12 @@
 Each request's capture waits here until it is in the store; only then is the sender
 answered. Captures of one event-loop turn are appended in one locked write (with the
 retention `del` of `--keep` in the same write). By default the batch is then put on
-stable storage: one fdatasync in a thread of its own, during which the loop keeps
-serving and the next batches are written; when the sync returns, every batch written
-before it is answered, and the batches written meanwhile get the next sync. So a burst
-costs one sync per round, never one per request, and a capture arriving alone gets
-exactly one. With `fsync=False` (`--no-fsync`) a batch is answered after its write.
+stable storage: an fdatasync in a sync thread, during which the loop keeps serving and
+the next batches are written; when a sync returns, every batch written before it began
+is answered, and the batches written meanwhile are covered by the next sync (a second
+thread starts it at once if the first is still busy). So a burst costs one sync per
+round, never one per request, and a capture arriving alone gets exactly one. With
+`fsync=False` (`--no-fsync`) a batch is answered after its write.
 
 When deleted captures come to hold more than half of the log (retention, or `rm` and
 `prune` run alongside), the store is compacted in a background thread while ingest goes
@@ -17,14 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from hookcli.model.capture import Capture
 from hookcli.store import Store
 from hookcli.store.durable import DiskSync
 
 Batch = list[tuple[Capture, "asyncio.Future[int]"]]
+#: sync threads: a batch written while one sync runs need not wait for it to end before
+#: its own begins (measured here: 3.6k fdatasync/s from one thread, 7.4k from two)
+SYNCS_IN_FLIGHT = 2
 #: on stop, how long to let a running compaction finish before leaving it (it is safe to
 #: interrupt at any point; the next one cleans up after it)
 COMPACTION_GRACE = 1.0
@@ -46,12 +51,12 @@ class GroupCommit:
         self.on_problem = on_problem
         self._pending: Batch = []
         self._flush_scheduled = False
-        self._written: Batch = []  # in the file, waiting for a sync
-        self._syncing = False
+        # batches written, numbered, waiting for a sync that began after their write
+        self._waiting: deque[tuple[int, Batch]] = deque()
+        self._written = 0  # number of the last batch written
         self._synced = asyncio.Event()  # set whenever no write waits for a sync
         self._synced.set()
-        self._disk = DiskSync(store.root)
-        self._executor: ThreadPoolExecutor | None = None
+        self._syncer: Syncer | None = None
         self._compaction: threading.Thread | None = None
 
     async def commit(self, capture: Capture) -> int:
@@ -76,34 +81,27 @@ class GroupCommit:
             _fail(batch, e)
             return
         if self.fsync:
-            self._written += batch
+            self._written += 1
+            self._waiting.append((self._written, batch))
             self._synced.clear()
-            self._start_sync()
+            if self._syncer is None:
+                loop = asyncio.get_running_loop()
+                self._syncer = Syncer(self.store.root, loop, self._after_sync)
+            self._syncer.want(self._written)
         else:
             self._done(batch)
         self.compact_if_due()
 
-    def _start_sync(self) -> None:
-        if self._syncing or not self._written:
-            return
-        group, self._written = self._written, []
-        self._syncing = True
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="hookcli-sync")
-        loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self._executor, self._disk.sync)
-        job.add_done_callback(lambda f: self._after_sync(group, f))
-
-    def _after_sync(self, group: Batch, job: asyncio.Future[None]) -> None:
-        self._syncing = False
-        error = job.exception()
-        if error is not None:
-            _fail(group, error)
-        else:
-            self._done(group)
-        if self._written:
-            self._start_sync()
-        else:
+    def _after_sync(self, upto: int, error: BaseException | None) -> None:
+        """Answer every batch written before the sync that returned (an fdatasync covers
+        all that was written before it began, whichever sync began first)."""
+        while self._waiting and self._waiting[0][0] <= upto:
+            _, batch = self._waiting.popleft()
+            if error is not None:
+                _fail(batch, error)
+            else:
+                self._done(batch)
+        if not self._waiting:
             self._synced.set()
 
     def _done(self, batch: Batch) -> None:
@@ -143,11 +141,71 @@ class GroupCommit:
         """Write what is pending, wait for its sync, let a compaction finish (briefly)."""
         self.flush()
         await self._synced.wait()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-        self._disk.close()
+        if self._syncer is not None:
+            await asyncio.to_thread(self._syncer.close)
         if self._compaction is not None:
             await asyncio.to_thread(self._compaction.join, COMPACTION_GRACE)
+
+
+class Syncer:
+    """SYNCS_IN_FLIGHT threads that fdatasync the log whenever batches were written since
+    the last sync began, and report (in the loop) up to which batch each sync covers."""
+
+    def __init__(
+        self,
+        root: Path,
+        loop: asyncio.AbstractEventLoop,
+        done: Callable[[int, BaseException | None], None],
+    ):
+        self._loop = loop
+        self._done = done
+        self._cond = threading.Condition()
+        self._wanted = 0  # the last batch written
+        self._started = 0  # the last batch a sync has begun to cover
+        self._closed = False
+        disks = [DiskSync(root) for _ in range(SYNCS_IN_FLIGHT)]
+        disks[0].start()  # before any answer: the log was created by this listener, maybe
+        # daemons: a sync cut off at exit concerns requests that were never answered
+        self._threads = [
+            threading.Thread(target=self._run, args=(disk,), name="hookcli-sync", daemon=True)
+            for disk in disks
+        ]
+        for t in self._threads:
+            t.start()
+
+    def want(self, upto: int) -> None:
+        with self._cond:
+            self._wanted = upto
+            self._cond.notify()
+
+    def _run(self, disk: DiskSync) -> None:
+        try:
+            while True:
+                with self._cond:
+                    while self._wanted <= self._started and not self._closed:
+                        self._cond.wait()
+                    if self._wanted <= self._started:
+                        return
+                    upto = self._started = self._wanted
+                error: BaseException | None = None
+                try:
+                    disk.sync()
+                except OSError as e:
+                    error = e
+                try:
+                    self._loop.call_soon_threadsafe(self._done, upto, error)
+                except RuntimeError:  # the loop is gone: nobody waits for an answer
+                    return
+        finally:
+            disk.close()
+
+    def close(self) -> None:
+        """Stop the threads once nothing is left to sync."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join()
 
 
 def _fail(batch: Batch, error: BaseException) -> None:

@@ -19,7 +19,11 @@ from hookcli.store.log import LOG_NAME, datasync, fsync_dir
 
 class DiskSync:
     """fdatasync of a store's log from one thread (its own descriptor, so the writer's
-    descriptors may be closed and reopened at any time, e.g. after a compaction)."""
+    descriptors may be closed and reopened at any time, e.g. after a compaction).
+
+    The log's directory entry must be durable too: `start()` syncs the directory once (a
+    log the writer has just created), and a compaction syncs it after renaming its new
+    log in."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -27,16 +31,23 @@ class DiskSync:
         self._fd = -1
         self._ino = -1
 
+    def start(self) -> None:
+        """Sync the directory: the log it names may have just been created."""
+        fsync_dir(self.root)
+
     def sync(self) -> None:
         """Everything written to the log before this call is on stable storage when it
         returns. A log the store replaced since the last call (a compaction, which syncs
-        its new log itself) is opened anew, and its directory entry synced once."""
+        its new log itself) is opened anew, and the directory synced again in case the
+        compaction was cut off before it did."""
         ino = os.stat(self.path).st_ino
         if ino != self._ino:
+            replaced = self._fd >= 0
             self.close()
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             self._ino = os.fstat(self._fd).st_ino
-            fsync_dir(self.root)  # a log just created, or renamed in, must stay named
+            if replaced:
+                fsync_dir(self.root)
         datasync(self._fd)
 
     def close(self) -> None:

@@ -95,6 +95,7 @@ class Server:
 
     @classmethod
     def hookcli(cls, store: Path, json_out: bool = False, extra: Sequence[str] = ()) -> Server:
+        """`hookcli listen` on STORE, with EXTRA options (`--no-fsync`, `--keep N`)."""
         port = free_port()
         argv = [*HOOKCLI_ARGV, "listen", "--host", HOST, "--port", str(port)]
         argv += ["--store", str(store), *extra]
@@ -305,6 +306,67 @@ class PutCounter:
         self.puts += sum(1 for line in data[:complete].splitlines() if line.startswith(self.prefix))
         self.offset += complete
         return self.puts
+
+
+def build_store(root: Path, count: int, batch: int = 1000) -> float:
+    """A store of COUNT captures with ~1 KiB JSON bodies, written with `Store.add` in
+    batches (no HTTP); returns seconds taken."""
+    from hookcli.model.capture import Capture
+    from hookcli.store import Store
+
+    body = json_body(1024).encode()
+    headers = [
+        ("Host", "127.0.0.1:9000"),
+        ("User-Agent", "bench/1.0"),
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+    ]
+    store = Store(root)
+    t0 = time.perf_counter()
+    done = 0
+    while done < count:
+        n = min(batch, count - done)
+        caps = [
+            Capture(
+                method="POST",
+                path=f"/hooks/{(done + i) % 7}",
+                query="",
+                headers=headers,
+                body=body,
+                remote_addr="127.0.0.1",
+                response={"status": 200},
+            )
+            for i in range(n)
+        ]
+        store.add(caps)
+        done += n
+    store.close()
+    return time.perf_counter() - t0
+
+
+def recorded(store: Path) -> int:
+    """Captures the store ever recorded (next id - 1): right even when retention deleted
+    some and compaction replaced the files."""
+    from hookcli.store import Store
+
+    st = Store(store)
+    try:
+        return st.info().stats.next_id - 1
+    finally:
+        st.close()
+
+
+def wait_recorded(store: Path, timeout: float = 10.0) -> int:
+    """Wait until `recorded` stops moving (in-flight requests committed)."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        n = recorded(store)
+        if n == last:
+            return n
+        last = n
+        time.sleep(0.3)
+    return last
 
 
 def count_puts(store: Path) -> int:

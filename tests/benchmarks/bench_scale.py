@@ -24,6 +24,7 @@ from pathlib import Path
 from _benchlib import (
     HOOKCLI,
     Server,
+    build_store,
     count_puts,
     hyperfine,
     json_body,
@@ -39,41 +40,6 @@ from _benchlib import (
 READ_TARGET = 1.5
 INGEST_TARGET = 0.9
 RSS_TARGET = 1.2
-
-
-def build_store(root: Path, count: int, batch: int = 1000) -> float:
-    """A store of COUNT captures with ~1 KiB JSON bodies; returns seconds taken."""
-    from hookcli.model.capture import Capture
-    from hookcli.store import Store
-
-    body = json_body(1024).encode()
-    headers = [
-        ("Host", "127.0.0.1:9000"),
-        ("User-Agent", "bench/1.0"),
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-    ]
-    store = Store(root)
-    t0 = time.perf_counter()
-    done = 0
-    while done < count:
-        n = min(batch, count - done)
-        caps = [
-            Capture(
-                method="POST",
-                path=f"/hooks/{(done + i) % 7}",
-                query="",
-                headers=headers,
-                body=body,
-                remote_addr="127.0.0.1",
-                response={"status": 200},
-            )
-            for i in range(n)
-        ]
-        store.add(caps)
-        done += n
-    store.close()
-    return time.perf_counter() - t0
 
 
 def bench_reads(big: Path, small: Path, runs: int) -> list[tuple[str, float, float, float]]:
