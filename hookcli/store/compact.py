@@ -130,21 +130,37 @@ def compact(files: LogFiles) -> Compacted:
 
 def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
     """Copy the live lines of the first IDX_END index bytes: puts not deleted, and the
-    attempts of the puts kept."""
+    attempts of the puts kept. Lines are told apart by their first bytes and moved by
+    rewriting their offsets in place (see _Copy.moved): a store under retention
+    compacts every few thousand captures, so this is what it costs ingest."""
     _, idx_fd = files.fds()
     deleted: set[int] = set()
     for _, line in seek.lines_with(idx_fd, 0, idx_end, seek.DEL):
         deleted.update(files.parse_index(line)["ids"])
     kept: set[int] = set()
     prev = 0
-    for _, entry in files.index_forward(0, idx_end):
-        end = int(entry["end"])
-        op = entry["op"]
-        if op == "put" and entry["id"] not in deleted:
-            kept.add(entry["id"])
-            out.line(entry, prev, end)
-        elif op == "attempt" and entry["id"] in kept:
-            out.line(entry, prev, end)
+    for at, line in files.index_lines(0, idx_end):
+        stamps = seek.stamps_at(line)
+        if stamps < 0:  # an index line from before the running fields
+            entry = files.parse_index(line, at)
+            end = int(entry["end"])
+            if (entry["op"] == "put" and entry["id"] not in deleted) or (
+                entry["op"] == "attempt" and entry["id"] in kept
+            ):
+                kept.add(entry["id"])
+                out.line(entry, prev, end)
+            prev = end
+            continue
+        end = seek.stamped_end(line, stamps)
+        if line.startswith(seek.PUT):
+            cid = seek.line_id(line, seek.PUT)
+            if cid not in deleted:
+                kept.add(cid)
+                out.moved(line, stamps, "put", cid, prev, end)
+        elif line.startswith(seek.ATTEMPT):
+            cid = seek.line_id(line, seek.ATTEMPT)
+            if cid in kept:
+                out.moved(line, stamps, "attempt", cid, prev, end)
         prev = end
 
 
@@ -187,12 +203,45 @@ class _Copy:
             moved["len"] = length
         self._add_index(self.cur.stamp(moved, self.offset + length, length))
         self.offset += length
+        self._take(op, moved.get("id"), start, end)
+
+    def _take(self, op: str, cid: int | None, start: int, end: int) -> None:
+        """Gather the old log's line [START, END) to copy, with the first bytes it must
+        have (its operation and id)."""
         if self.lines and self.lines[-1][1] != start:
             self._copy()
-        head = b'{"op":"%s",' % op.encode() + (b'"id":%d,' % moved["id"] if "id" in moved else b"")
+        head = b'{"op":"%s",' % op.encode() + (b'"id":%d,' % cid if cid is not None else b"")
         self.lines.append((start, end, head))
         if end - self.lines[0][0] >= _COPY:
             self._copy()
+
+    def moved(self, line: bytes, stamps: int, op: str, cid: int, start: int, end: int) -> None:
+        """As line(), for an index LINE as written, the running fields at STAMPS: its
+        bytes rewritten (the log offset of a put, the running fields), never parsed."""
+        length = end - start
+        body = line[:stamps]
+        if op == "put":  # {"op":"put","id":N,"off":OFF,...
+            head = b'%s%d,"off":' % (seek.PUT, cid)
+            body = b"%s%d%s" % (head, self.offset, body[body.index(b",", len(head)) :])
+            self.cur.live += 1
+            self.cur.next_id = max(self.cur.next_id, cid + 1)
+        else:
+            self.cur.changes += 1
+        self.offset += length
+        cur = self.cur
+        stamped = b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (
+            body,
+            self.offset,
+            cur.next_id,
+            cur.live,
+            cur.garbage,
+            cur.changes,
+        )
+        self.index.append(stamped)
+        self.index_size += len(stamped)
+        if self.index_size >= _COPY:
+            self._write_index()
+        self._take(op, cid, start, end)
 
     def _add_index(self, entry: dict[str, Any]) -> None:
         line = dumps(entry)

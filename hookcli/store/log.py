@@ -328,7 +328,8 @@ class LogFiles:
         process first needs the ids (retention) or opens an index without totals."""
         live = LiveIds()
         prev = 0
-        for _, entry in self.index_forward(0, self._cur.idx_end):
+        for at, line in self.index_lines(0, self._cur.idx_end):
+            entry = seek.brief(line) or self.parse_index(line, at)
             end = int(entry["end"])
             length = end - prev
             if entry["op"] == "meta":
@@ -489,6 +490,10 @@ class LogFiles:
         an index offset read before means nothing."""
         return self._cur.ino
 
+    def replaced(self) -> bool:
+        """Whether the log was replaced (compacted, cleared) since the last sync."""
+        return _inode(self.log_path) != self._cur.ino[0]
+
     def stats(self) -> Stats:
         """Totals as of the last sync (reading nothing)."""
         tip = self._tip
@@ -542,6 +547,11 @@ class LogFiles:
     ) -> Iterator[tuple[int, dict[str, Any]]]:
         """(offset after the line, entry) for index lines from START to END (default: the
         current end of the file)."""
+        for at, line in self.index_lines(start, end):
+            yield at + len(line) + 1, self.parse_index(line, at)
+
+    def index_lines(self, start: int, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """(offset, line without its newline) for index lines from START to END, unparsed."""
         if self._idx_fd < 0:
             return
         size = os.fstat(self._idx_fd).st_size if end is None else end
@@ -551,10 +561,9 @@ class LogFiles:
             complete = data.rfind(b"\n") + 1
             if complete == 0:
                 return  # a line still being written
-            for line in data[:complete].splitlines(keepends=True):
-                at = pos
-                pos += len(line)
-                yield pos, self.parse_index(line, at)
+            for line in data[:complete].splitlines():
+                yield pos, line
+                pos += len(line) + 1
 
     def lookup(self, target: int, end: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The put entry of capture TARGET (None if absent or deleted) and its attempt

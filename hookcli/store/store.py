@@ -223,9 +223,10 @@ class Store:
 
     def compaction_due(self) -> bool:
         """Whether deleted captures hold more than half the log (and more than 1 MiB), as
-        of this thread's last read or write. Costs nothing."""
+        of this thread's last read or write. Costs one stat()."""
         files = self._files
-        return files.writable and compact.due(files.stats())
+        # files replaced since (a compaction just ended): the totals read are stale
+        return files.writable and not files.replaced() and compact.due(files.stats())
 
     def compact_if_due(self) -> Compacted | None:
         """Compact now if due and no other compaction runs (a deleting command calls this

@@ -94,6 +94,10 @@ def test_compaction_keeps_live_records_byte_for_byte_and_the_next_id(tmp_path: P
     assert [a.status for a in Store(root).get(2).forwards] == [502]
     with pytest.raises(NotFound):
         Store(root).get(7)
+    index = (root / INDEX_NAME).read_bytes()
+    (root / INDEX_NAME).unlink()
+    Store(root).check()  # a writer rebuilds the index from the log
+    assert (root / INDEX_NAME).read_bytes() == index, "the moved index is the log's own"
     assert Store(root).add([cap()]) == [30]
     assert check(root).ok
 
