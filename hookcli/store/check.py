@@ -266,7 +266,7 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
                 f"the last line counts {entry['c']} live captures; the log holds {report.captures}",
             )
         )
-    if i < len(log):
+    if i < len(log) and all(line.op != "?" for line in log[i:]):
         report.notes.append(
             Finding(
                 path,
