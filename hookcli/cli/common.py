@@ -24,25 +24,39 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# No envvar here: `hookcli --store A ls` must beat HOOKCLI_STORE, and click would hand the
+# command the environment's value as if typed. HOOKCLI_STORE is read by paths.store_dir,
+# after both options (see store_path).
 StoreOpt = Annotated[
     Path | None,
     typer.Option(
         "--store",
-        envvar="HOOKCLI_STORE",
-        show_envvar=True,
         metavar="PATH",
-        help="Store directory (default: the user data directory, ~/.local/share/hookcli/store"
-        " on Linux).",
+        help="Store directory, here or before the command name [env var: HOOKCLI_STORE;"
+        " default: the user data directory, ~/.local/share/hookcli/store on Linux].",
         file_okay=False,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 _state = {"debug": bool(os.environ.get("HOOKCLI_DEBUG"))}
+_root_store: list[Path] = []  # `hookcli --store PATH COMMAND`
 
 
 def set_debug(on: bool) -> None:
     _state["debug"] = _state["debug"] or on
+
+
+def set_root_store(path: Path | None) -> None:
+    _root_store[:] = [path] if path is not None else []
+
+
+def store_path(path: Path | None) -> Path:
+    """The store directory: the command's --store, else the one before the command name
+    (as `git -C`), else HOOKCLI_STORE, else the user data directory."""
+    from hookcli.paths import store_dir
+
+    return store_dir(path if path is not None else next(iter(_root_store), None))
 
 
 def fail(message: str, hint: str | None = None, code: int = ExitCode.FAILED) -> typer.Exit:
@@ -100,10 +114,9 @@ def read_arg_bytes(value: str | None, flag: str) -> bytes | None:
 
 
 def open_store(path: Path | None) -> Store:
-    from hookcli.paths import store_dir
     from hookcli.store import Store
 
-    return Store(store_dir(path))
+    return Store(store_path(path))
 
 
 def get_capture(st: Store, ref: str, command: str) -> Capture:

@@ -46,8 +46,10 @@ def _root(
             "--debug", help="Show tracebacks for unexpected errors (or set HOOKCLI_DEBUG=1)."
         ),
     ] = False,
+    store: common.StoreOpt = None,
 ) -> None:
     common.set_debug(debug)
+    common.set_root_store(store)
 
 
 def _register() -> None:

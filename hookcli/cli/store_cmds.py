@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hookcli.cli.common import JsonOpt, StoreOpt, handled, id_ranges, open_store, print_json
+from hookcli.cli.common import (
+    JsonOpt,
+    StoreOpt,
+    handled,
+    id_ranges,
+    open_store,
+    print_json,
+    store_path,
+)
 from hookcli.errors import HookcliError, UsageError
 
 if TYPE_CHECKING:
@@ -91,10 +99,9 @@ def check(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
 
     Each problem names the file, the byte offset and what was expected; exit 1 if there
     is any. Crash residue the next write repairs by itself is a note, not a problem."""
-    from hookcli.paths import store_dir
     from hookcli.store.check import check as check_store
 
-    root = store_dir(store)
+    root = store_path(store)
     report = check_store(root)
     if json_out:
         print_json(

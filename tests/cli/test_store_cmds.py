@@ -79,3 +79,19 @@ def test_commands_on_a_path_with_no_store_create_nothing(tmp_path: Path) -> None
         assert r.returncode == 0 and says in r.stdout.decode(), (args, r)
     assert run_json(missing, "store", "info")["captures"] == 0
     assert not (tmp_path / "nothing").exists()
+
+
+def test_store_before_or_after_the_command_name_beats_the_environment(tmp_path: Path) -> None:
+    a, b, env = tmp_path / "a", tmp_path / "b", tmp_path / "env"
+    for root, count in ((a, 1), (b, 2), (env, 3)):
+        _fill(root, count)
+
+    def count(*args: str) -> int:
+        return len(run_json(env, *args))  # HOOKCLI_STORE=env for every run
+
+    assert count("ls") == 3
+    assert count("--store", str(a), "ls") == 1, "before the command name, as git -C"
+    assert count("ls", "--store", str(b)) == 2
+    assert count("--store", str(a), "ls", "--store", str(b)) == 2, "the command's own wins"
+    info = run_json(env, "--store", str(b), "store", "info")
+    assert info["path"] == str(b) and info["captures"] == 2
