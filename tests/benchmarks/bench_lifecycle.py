@@ -29,7 +29,7 @@ from pathlib import Path
 
 from _benchlib import (
     CHILD_ENV,
-    HOOKCLI,
+    HOOKCLI_ARGV,
     Server,
     build_store,
     hyperfine,
@@ -56,7 +56,7 @@ def paired(store: Path, a: list[str], b: list[str], runs: int) -> tuple[float, f
     second: list[float] = []
     for order in ((a, b), (b, a)):
         res = hyperfine(
-            {" ".join(cmd): [HOOKCLI, *cmd, "--store", str(store)] for cmd in order},
+            {" ".join(cmd): [*HOOKCLI_ARGV, *cmd, "--store", str(store)] for cmd in order},
             runs=runs,
             warmup=2,
             env={"COLUMNS": "120"},
@@ -69,7 +69,7 @@ def paired(store: Path, a: list[str], b: list[str], runs: int) -> tuple[float, f
 def timed(store: Path, *args: str) -> float:
     t0 = time.perf_counter()
     subprocess.run(
-        [HOOKCLI, *args, "--store", str(store)],
+        [*HOOKCLI_ARGV, *args, "--store", str(store)],
         check=True,
         stdout=subprocess.DEVNULL,
         env=CHILD_ENV,
