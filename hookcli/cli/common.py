@@ -32,8 +32,8 @@ StoreOpt = Annotated[
     typer.Option(
         "--store",
         metavar="PATH",
-        help="Store directory, here or before the command name (env: HOOKCLI_STORE;"
-        " default: the user data directory, ~/.local/share/hookcli/store on Linux).",
+        help="Store directory, here or before the command name (default: the user data"
+        " directory, ~/.local/share/hookcli/store on Linux)  [env var: HOOKCLI_STORE]",
         file_okay=False,
     ),
 ]
