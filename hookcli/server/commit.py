@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -88,7 +89,7 @@ class GroupCommit:
             if self._syncer is None:
                 loop = asyncio.get_running_loop()
                 self._syncer = Syncer(self.store.root, loop, self._after_sync)
-            self._syncer.want(self._written)
+            self._syncer.want(self._written, self.store.log_inode)
         else:
             self._done(batch)
         self.compact_if_due()
@@ -151,7 +152,14 @@ class GroupCommit:
 
 class Syncer:
     """SYNCS_IN_FLIGHT threads that fdatasync the log whenever batches were written since
-    the last sync began, and report (in the loop) up to which batch each sync covers."""
+    the last sync began, and report (in the loop) up to which batch each sync covers.
+
+    The hand-offs are kept lean, as each one makes a thread and the loop take the GIL in
+    turn: batches reach the threads through a SimpleQueue (no Condition, whose wait and
+    notify are Python code), a thread takes every batch queued when it wakes, the log's
+    inode comes with the batch (no stat per sync), and a sync that returns while the loop
+    has not yet heard of the previous one adds to that wake-up instead of writing to the
+    loop's self-pipe again."""
 
     def __init__(
         self,
@@ -161,10 +169,11 @@ class Syncer:
     ):
         self._loop = loop
         self._done = done
-        self._cond = threading.Condition()
-        self._wanted = 0  # the last batch written
-        self._started = 0  # the last batch a sync has begun to cover
-        self._closed = False
+        self._wants: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards the three below
+        self._covered = 0  # the last batch a finished sync covers
+        self._error: BaseException | None = None  # a failed sync not yet reported
+        self._wake_pending = False
         disks = [DiskSync(root) for _ in range(SYNCS_IN_FLIGHT)]
         disks[0].start()  # before any answer: the log was created by this listener, maybe
         # daemons: a sync cut off at exit concerns requests that were never answered
@@ -175,38 +184,59 @@ class Syncer:
         for t in self._threads:
             t.start()
 
-    def want(self, upto: int) -> None:
-        with self._cond:
-            self._wanted = upto
-            self._cond.notify()
+    def want(self, upto: int, inode: int) -> None:
+        """Batches up to UPTO were written to the log with this INODE."""
+        self._wants.put((upto, inode))
 
     def _run(self, disk: DiskSync) -> None:
         try:
-            while True:
-                with self._cond:
-                    while self._wanted <= self._started and not self._closed:
-                        self._cond.wait()
-                    if self._wanted <= self._started:
-                        return
-                    upto = self._started = self._wanted
+            while (item := self._wants.get()) is not None:
+                stop = False
+                while True:  # batches queued meanwhile: this sync covers them too
+                    try:
+                        more = self._wants.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:  # closing: this thread's last sync (one None each)
+                        stop = True
+                        break
+                    item = more
                 error: BaseException | None = None
                 try:
-                    disk.sync()
+                    disk.sync(item[1])
                 except Exception as e:  # its batches answer 500: written, maybe not synced
                     error = e
-                try:
-                    self._loop.call_soon_threadsafe(self._done, upto, error)
-                except RuntimeError:  # the loop is gone: nobody waits for an answer
+                if not self._report(item[0], error) or stop:
                     return
         finally:
             disk.close()
 
+    def _report(self, upto: int, error: BaseException | None) -> bool:
+        """Tell the loop (once per wake-up) that batches up to UPTO are synced; False when
+        the loop is gone (nobody waits for an answer then)."""
+        with self._lock:
+            self._covered = max(self._covered, upto)
+            self._error = self._error or error
+            if self._wake_pending:
+                return True
+            self._wake_pending = True
+        try:
+            self._loop.call_soon_threadsafe(self._deliver)
+        except RuntimeError:
+            return False
+        return True
+
+    def _deliver(self) -> None:
+        with self._lock:
+            covered, error = self._covered, self._error
+            self._error, self._wake_pending = None, False
+        self._done(covered, error)
+
     def close(self) -> None:
         """Let the threads end once nothing is left to sync (they are daemons: a sync
         still running does not hold the process)."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
+        for _ in self._threads:
+            self._wants.put(None)
 
 
 def _fail(batch: Batch, error: BaseException) -> None:

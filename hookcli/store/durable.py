@@ -35,13 +35,13 @@ class DiskSync:
         """Sync the directory: the log it names may have just been created."""
         fsync_dir(self.root)
 
-    def sync(self) -> None:
-        """Everything written to the log before this call is on stable storage when it
-        returns. A log the store replaced since the last call (a compaction, which syncs
-        its new log itself) is opened anew, and the directory synced again in case the
-        compaction was cut off before it did."""
-        ino = os.stat(self.path).st_ino
-        if ino != self._ino:
+    def sync(self, inode: int) -> None:
+        """Everything written to the log with this INODE before this call is on stable
+        storage when it returns. When the writer's log is not the one synced last time
+        (the store replaced it: a compaction, which syncs its new log itself), the log is
+        opened anew, and the directory synced again in case the compaction was cut off
+        before it did."""
+        if inode != self._ino:
             replaced = self._fd >= 0
             self.close()
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)

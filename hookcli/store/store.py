@@ -127,6 +127,12 @@ class Store:
             files.append(ops)
         return ids
 
+    @property
+    def log_inode(self) -> int:
+        """The inode of the log this thread last wrote to (a compaction replaces the log):
+        what a sync of the captures just added must sync."""
+        return self._files.generation[0]
+
     def retain(self, keep: int) -> list[int]:
         """Delete the captures beyond the KEEP newest (what `listen --keep` does as it
         starts); return their ids."""
