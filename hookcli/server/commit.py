@@ -60,10 +60,13 @@ class GroupCommit:
         self._synced.set()
         self._syncer: Syncer | None = None
         self._compaction: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
 
     async def commit(self, capture: Capture) -> int:
         """CAPTURE's id once it is in the store (and synced, with fsync)."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:  # asked once: on Python 3.11 each call is a getpid()
+            loop = self._loop = asyncio.get_running_loop()
         fut: asyncio.Future[int] = loop.create_future()
         self._pending.append((capture, fut))
         if not self._flush_scheduled:

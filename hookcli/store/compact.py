@@ -54,7 +54,12 @@ _STAMPS = ("end", "n", "c", "g")
 
 def due(stats: Stats) -> bool:
     """Whether the store should compact itself now."""
-    return stats.garbage > AUTO_MIN_GARBAGE and stats.garbage * 2 > stats.log_bytes
+    return worth_a_look(stats.garbage) and stats.garbage * 2 > stats.log_bytes
+
+
+def worth_a_look(garbage: int) -> bool:
+    """Whether GARBAGE bytes of deleted captures may make a store due (see `due`)."""
+    return garbage > AUTO_MIN_GARBAGE
 
 
 @contextmanager

@@ -494,6 +494,11 @@ class LogFiles:
         """Whether the log was replaced (compacted, cleared) since the last sync."""
         return _inode(self.log_path) != self._cur.ino[0]
 
+    @property
+    def garbage(self) -> int:
+        """Log bytes a compaction would drop, as of the last sync (reading nothing)."""
+        return self._tip.garbage
+
     def stats(self) -> Stats:
         """Totals as of the last sync (reading nothing)."""
         tip = self._tip

@@ -229,10 +229,13 @@ class Store:
 
     def compaction_due(self) -> bool:
         """Whether deleted captures hold more than half the log (and more than 1 MiB), as
-        of this thread's last read or write. Costs one stat()."""
+        of this thread's last read or write. Costs nothing while less than AUTO_MIN_GARBAGE
+        is deleted, else a stat() and two fstat()."""
         files = self._files
+        if not files.writable or not compact.worth_a_look(files.garbage):
+            return False  # no system call: ingest asks after every batch it writes
         # files replaced since (a compaction just ended): the totals read are stale
-        return files.writable and not files.replaced() and compact.due(files.stats())
+        return not files.replaced() and compact.due(files.stats())
 
     def compact_if_due(self) -> Compacted | None:
         """Compact now if due and no other compaction runs (a deleting command calls this
