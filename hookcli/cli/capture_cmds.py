@@ -81,15 +81,19 @@ def listen(
         str | None,
         typer.Option(
             envvar="NGROK_AUTHTOKEN",
+            metavar="TOKEN",
             show_envvar=False,
             help="ngrok authtoken (env: NGROK_AUTHTOKEN; default: the agent's config file).",
         ),
     ] = None,
     ngrok_domain: Annotated[
-        str | None, typer.Option(help="Your reserved/static ngrok domain for the public URL.")
+        str | None,
+        typer.Option(
+            metavar="DOMAIN", help="Your reserved/static ngrok domain for the public URL."
+        ),
     ] = None,
     ngrok_region: Annotated[
-        str | None, typer.Option(help="ngrok region: us, eu, ap, au, sa, jp, in.")
+        str | None, typer.Option(metavar="REGION", help="ngrok region: us, eu, ap, au, sa, jp, in.")
     ] = None,
     forward_to: Annotated[
         list[str] | None,
@@ -115,12 +119,19 @@ def listen(
         ),
     ] = None,
     forward_timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for a forward's answer; 0 waits forever.", min=0)
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Seconds to wait for a forward's answer; 0 waits forever.",
+            min=0,
+        ),
     ] = 30.0,
     forward_retries: Annotated[
         int,
         typer.Option(
-            help="Retries of a forward on connection errors, timeouts, 5xx and 429.", min=0
+            metavar="N",
+            help="Retries of a forward on connection errors, timeouts, 5xx and 429.",
+            min=0,
         ),
     ] = 0,
     forward_concurrency: Annotated[
@@ -145,6 +156,7 @@ def listen(
     keep: Annotated[
         int | None,
         typer.Option(
+            metavar="N",
             help="Retention: keep at most the N newest captures, deleting older ones as new"
             " ones arrive (default: config key `keep`, else no limit).",
             min=1,

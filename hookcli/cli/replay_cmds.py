@@ -25,13 +25,19 @@ def replay(
         str | None,
         typer.Option(
             "--to",
+            metavar="URL",
             help="Base URL; the captured path and query are joined to it "
             "(default: where the capture was last sent).",
         ),
     ] = None,
     header: Annotated[
         list[str] | None,
-        typer.Option("--header", "-H", help='Add or replace a header: "Name: value".'),
+        typer.Option(
+            "--header",
+            "-H",
+            metavar="'NAME: VALUE'",
+            help='Add or replace a header: "Name: value".',
+        ),
     ] = None,
     resign: Annotated[
         bool,
@@ -41,19 +47,27 @@ def replay(
     ] = False,
     secret: Annotated[
         str | None,
-        typer.Option(help="Signing secret (default: HOOKCLI_SECRET_<PROVIDER>, then config)."),
+        typer.Option(
+            metavar="SECRET",
+            help="Signing secret (default: HOOKCLI_SECRET_<PROVIDER>, then config).",
+        ),
     ] = None,
     provider: Annotated[
-        str | None, typer.Option(help="Provider to sign for (default: detected).")
+        str | None, typer.Option(metavar="NAME", help="Provider to sign for (default: detected).")
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Edit the JSON body: dotted.path=VALUE; implies --resign."),
+        typer.Option(
+            "--set",
+            metavar="PATH=VALUE",
+            help="Edit the JSON body: dotted.path=VALUE; implies --resign.",
+        ),
     ] = None,
-    repeat: Annotated[int, typer.Option(help="Send each capture N times.", min=1)] = 1,
+    repeat: Annotated[int, typer.Option(metavar="N", help="Send each capture N times.", min=1)] = 1,
     duplicate: Annotated[
         int,
         typer.Option(
+            metavar="N",
             help="Send each request N times unchanged: same message id and signature, "
             "as a provider's retry.",
             min=1,
@@ -62,26 +76,33 @@ def replay(
     backdate: Annotated[
         str | None,
         typer.Option(
+            metavar="DURATION",
             help="Re-sign as if sent this long ago (seconds, or 10m, 1h): tests the "
-            "app's tolerance window."
+            "app's tolerance window.",
         ),
     ] = None,
     shuffle: Annotated[
         bool, typer.Option("--shuffle", help="Send in random order (see --seed).")
     ] = False,
     seed: Annotated[
-        int | None, typer.Option(help="Seed for --shuffle, to repeat an order.")
+        int | None, typer.Option(metavar="N", help="Seed for --shuffle, to repeat an order.")
     ] = None,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.", min=1)] = 1,
+    concurrency: Annotated[
+        int, typer.Option(metavar="N", help="Requests in flight at once.", min=1)
+    ] = 1,
     retries: Annotated[
         int,
         typer.Option(
+            metavar="N",
             help="Retries on connection errors, timeouts, 5xx and 429 (backoff with jitter).",
             min=0,
         ),
     ] = 0,
     timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for each answer; 0 waits forever.", min=0)
+        float,
+        typer.Option(
+            metavar="SECONDS", help="Seconds to wait for each answer; 0 waits forever.", min=0
+        ),
     ] = 30.0,
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify the target's TLS certificate.")

@@ -3,6 +3,7 @@ that are one line naming the real problem and the way out."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -41,6 +42,24 @@ def test_help_names_the_store_variable_and_shows_no_types_or_boxes(
     for noise in ("<bool>", "<str>", "<int", "<float", "<dir>", "╭", "│"):
         assert noise not in text, f"{noise!r} in `{command} --help`"
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+OPTION_LINE = re.compile(r"^\s+(?:-\w, )?--([\w-]+) (\S+)")
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "diff", "tui", "prune", "store info"])
+def test_option_values_are_named_for_what_they_take(store: Path, command: str) -> None:
+    """typer's default metavar is the parameter's own name (`--repeat REPEAT`, `--set
+    SET_`): it says nothing; every option that takes a value names its kind (N, URL...),
+    unless the option's name is that kind already (`--port PORT`)."""
+    self_describing = {"PORT", "METHOD", "SECRET", "FORMAT", "PATH", "URL", "EVENT"}
+    for line in help_text(store, *command.split()).splitlines():
+        m = OPTION_LINE.match(line)
+        if m:
+            name, metavar = m.group(1).replace("-", "_").upper(), m.group(2)
+            if name in self_describing:
+                continue
+            assert metavar.rstrip("_") != name, f"`{command} --help`: {line.strip()}"
 
 
 @pytest.mark.parametrize("command", ["verify", "fabricate", "listen"])
