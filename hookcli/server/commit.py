@@ -5,9 +5,9 @@ answered. Captures of one event-loop turn are appended in one locked write (with
 retention `del` of `--keep` in the same write). By default the batch is then put on
 stable storage: an fdatasync in a sync thread, during which the loop keeps serving and
 the next batches are written; when a sync returns, every batch written before it began
-is answered, and the batches written meanwhile are covered by the next sync (a second
-thread starts it at once if the first is still busy). So a burst costs one sync per
-round, never one per request, and a capture arriving alone gets exactly one. With
+is answered, and the batches written meanwhile are covered by the next sync, which
+begins when it returns. So a burst costs one sync per round, never one per request, and
+a capture arriving alone gets exactly one. With
 `fsync=False` (`--no-fsync`) a batch is answered after its write.
 
 When deleted captures come to hold more than half of the log (retention, or `rm` and
@@ -29,9 +29,11 @@ from hookcli.store import Store
 from hookcli.store.durable import DiskSync
 
 Batch = list[tuple[Capture, "asyncio.Future[int]"]]
-#: sync threads: a batch written while one sync runs need not wait for it to end before
-#: its own begins (measured here: 3.6k fdatasync/s from one thread, 7.4k from two)
-SYNCS_IN_FLIGHT = 2
+#: sync threads. One: a batch written while a sync runs waits for it to end and shares
+#: the next one with every batch written meanwhile. Two syncs at once made twice as many
+#: syncs (7.4k a second against 3.6k here), and under load each sync costs the loop more
+#: in wake-ups and GIL hand-offs than the shorter wait gains (docs/performance.md)
+SYNCS_IN_FLIGHT = 1
 #: on stop, how long to wait for the last sync (its captures are written already; only
 #: their answers wait for it) and for a running compaction (safe to cut off at any point)
 STOP_GRACE = 0.5
