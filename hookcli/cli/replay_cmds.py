@@ -35,7 +35,7 @@ def replay(
         typer.Option(
             "--header",
             "-H",
-            metavar="'NAME: VALUE'",
+            metavar='"NAME: VALUE"',
             help='Add or replace a header: "Name: value".',
         ),
     ] = None,
