@@ -1,4 +1,4 @@
-"""Send a fabricated request and record it as a capture (aiohttp loads only here)."""
+"""Send a fabricated request and record it as a capture."""
 
 from __future__ import annotations
 

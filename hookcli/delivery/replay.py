@@ -250,7 +250,7 @@ async def send_all(
 
             d.attempts = await deliver(session, d.outgoing, policy, seen)
 
-    session = new_session(opts.concurrency, opts.insecure, opts.timeout)
+    session = new_session(opts.insecure, opts.timeout)
     try:
         workers = min(opts.concurrency, len(the_plan.deliveries))
         await asyncio.gather(*(worker() for _ in range(workers)))

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from hookcli.delivery.client import RetryPolicy, deliver, new_session
+from hookcli.delivery.http1 import Client
 from hookcli.delivery.prepare import for_capture, join_url
 from hookcli.delivery.routes import Routes
 from hookcli.errors import UsageError
@@ -74,7 +73,7 @@ class Forwarder:
         self.warn = warn
         self.options = options or ForwardOptions()
         self._targets: dict[str, _Target] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._session: Client | None = None
         self._policy = RetryPolicy(retries=self.options.retries, rng=random.Random())
         self._done: Forwarded = []
         self._flush_scheduled = False
@@ -85,7 +84,7 @@ class Forwarder:
         self._loop = asyncio.get_running_loop()
         opts = self.options
         bases = self.routes.targets
-        self._session = new_session(opts.workers * max(1, len(bases)), opts.insecure, opts.timeout)
+        self._session = new_session(opts.insecure, opts.timeout)
         for base in bases:
             target = self._targets[base] = _Target(base)
             for _ in range(opts.workers):
