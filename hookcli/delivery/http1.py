@@ -38,6 +38,8 @@ from hookcli.model.capture import EXCERPT_BYTES
 
 #: seconds a kept-alive connection may sit unused and still be reused
 IDLE_REUSE = 4.0
+#: seconds between checks for exchanges past their time limit (how late a timeout may fire)
+SWEEP = 0.05
 #: seconds a resolved host name is remembered
 DNS_TTL = 10.0
 #: bytes of status line and headers an answer may have
@@ -123,7 +125,7 @@ class _Connection(asyncio.Protocol):
         try:
             self._parse()
         except BadAnswer as e:
-            self._fail(e)
+            self.fail(e)
 
     def eof_received(self) -> bool:
         return False  # close our side too
@@ -133,12 +135,12 @@ class _Connection(asyncio.Protocol):
         if self._state == _UNTIL_CLOSE:
             self._finish(keep=False)
         elif self._state != _DONE:
-            self._fail(Disconnected(self._started))
+            self.fail(Disconnected(self._started))
 
     # one exchange -------------------------------------------------------------------------
 
-    async def exchange(self, data: bytes, body: bytes, head_only: bool) -> Answer:
-        """Write DATA (request line and headers) and BODY, and wait for the answer."""
+    def start(self, data: bytes, body: bytes, head_only: bool) -> asyncio.Future[Answer]:
+        """Write DATA (request line and headers) and BODY; the future is the answer."""
         assert self.transport is not None
         waiter: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._waiter = waiter
@@ -152,14 +154,14 @@ class _Connection(asyncio.Protocol):
         else:
             self.transport.write(data)
             self.transport.write(body)
-        return await waiter
+        return waiter
 
     def abort(self) -> None:
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
 
-    def _fail(self, e: Exception) -> None:
+    def fail(self, e: Exception) -> None:
         self._state = _DONE
         self.abort()
         waiter, self._waiter = self._waiter, None
@@ -335,6 +337,8 @@ class Client:
         self._idle: dict[Key, list[_Connection]] = {}
         self._all: set[_Connection] = set()
         self._ssl: ssl.SSLContext | None = None
+        self._deadlines: dict[_Connection, float] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
         self._dns: dict[tuple[str, int], tuple[float, list[tuple[int, str]]]] = {}
 
     async def __aenter__(self) -> Client:
@@ -345,6 +349,9 @@ class Client:
 
     async def close(self) -> None:
         """Drop every connection, idle or in use."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for conn in list(self._all):
             conn.abort()
         self._all.clear()
@@ -367,25 +374,33 @@ class Client:
         key, host, target, auth = _split(url)
         data = _request_head(method, target, host, auth, headers, body)
         head_only = method.upper() == "HEAD"
-        async with asyncio.timeout(limit or None):
-            conn, reused = await self._acquire(key)
+        deadline = asyncio.get_running_loop().time() + limit if limit else None
+        conn = self._reuse(key)
+        if conn is not None:
             try:
-                return await self._exchange(conn, data, body, head_only)
+                return await self._exchange(conn, data, body, head_only, deadline)
             except Disconnected as e:
-                if not (reused and not e.started and method.upper() in _IDEMPOTENT):
+                if e.started or method.upper() not in _IDEMPOTENT:
                     raise
-            conn, _ = await self._acquire(key, fresh=True)
-            return await self._exchange(conn, data, body, head_only)
+        conn = await self._connect(key, deadline)
+        return await self._exchange(conn, data, body, head_only, deadline)
 
     async def _exchange(
-        self, conn: _Connection, data: bytes, body: bytes, head_only: bool
+        self, conn: _Connection, data: bytes, body: bytes, head_only: bool, deadline: float | None
     ) -> Answer:
+        if deadline is not None:
+            self._deadlines[conn] = deadline
+            if self._sweeper is None:
+                self._sweeper = asyncio.get_running_loop().call_later(SWEEP, self._sweep)
         try:
-            answer = await conn.exchange(data, body, head_only)
+            answer = await conn.start(data, body, head_only)
         except BaseException:  # timed out or cancelled mid-exchange: the connection is spent
             conn.abort()
             self._all.discard(conn)
             raise
+        finally:
+            if deadline is not None:
+                del self._deadlines[conn]
         if conn.closed:
             self._all.discard(conn)
         else:
@@ -393,21 +408,37 @@ class Client:
             self._idle.setdefault(conn.key, []).append(conn)
         return answer
 
-    async def _acquire(self, key: Key, fresh: bool = False) -> tuple[_Connection, bool]:
+    def _sweep(self) -> None:
+        """Fail the exchanges past their deadline. One timer for all of them, every SWEEP
+        seconds while any is in flight: a timer per request (asyncio.timeout) costs a
+        forward more than its parsing does."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for conn, deadline in list(self._deadlines.items()):
+            if deadline <= now:
+                conn.fail(TimeoutError())
+        self._sweeper = loop.call_later(SWEEP, self._sweep) if self._deadlines else None
+
+    def _reuse(self, key: Key) -> _Connection | None:
+        """An idle connection to KEY that is still open and not idle too long."""
         idle = self._idle.get(key)
-        if idle and not fresh:
+        if idle:
             now = time.monotonic()
             while idle:
                 conn = idle.pop()
                 if not conn.closed and now - conn.idle_since < IDLE_REUSE:
-                    return conn, True
+                    return conn
                 conn.abort()
                 self._all.discard(conn)
-        conn = await self._connect(key)
-        self._all.add(conn)
-        return conn, False
+        return None
 
-    async def _connect(self, key: Key) -> _Connection:
+    async def _connect(self, key: Key, deadline: float | None) -> _Connection:
+        async with asyncio.timeout_at(deadline):
+            conn = await self._open(key)
+        self._all.add(conn)
+        return conn
+
+    async def _open(self, key: Key) -> _Connection:
         scheme, host, port = key
         loop = asyncio.get_running_loop()
         ctx = self._context() if scheme == "https" else None
