@@ -103,7 +103,7 @@ class _Connection(asyncio.Protocol):
         self._state = _DONE
         self._head_only = False
         self._started = False
-        self._excerpt = bytearray()
+        self._excerpt: bytes | bytearray = bytearray()
         self._keep = False
         self._remaining = 0
         self._status = 0
@@ -121,8 +121,21 @@ class _Connection(asyncio.Protocol):
             self.abort()
             return
         self._started = True
-        self._buf += data
         try:
+            if self._state == _HEAD and not self._buf:  # the usual case: the answer at once
+                end = data.find(b"\r\n\r\n")
+                if end >= 0:
+                    self._head(data[:end])
+                    data = data[end + 4 :]
+                    if self._state == _LENGTH and len(data) == self._remaining <= EXCERPT_BYTES:
+                        self._excerpt, self._remaining = data, 0
+                        self._finish(keep=True)
+                        return
+                    if self._state == _DONE:  # no body; anything more is out of turn
+                        if data:
+                            self.abort()
+                        return
+            self._buf += data
             self._parse()
         except BadAnswer as e:
             self.fail(e)
@@ -274,25 +287,16 @@ class _Connection(asyncio.Protocol):
     def _head(self, head: bytes) -> None:
         """Status line and headers; sets how the body is framed."""
         lines = head.split(b"\r\n")
-        status_line = lines[0]
+        status_line = lines.pop(0)
         parts = status_line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
             raise BadAnswer(f"not an HTTP/1.x answer: {status_line[:80]!r}")
         status = int(parts[1])
-        headers: RawHeaders = []
+        headers = _header_fields(lines, b"\r\n " in head or b"\r\n\t" in head)
         length: int | None = None
         chunked = False
         connection = b""
-        for line in lines[1:]:
-            if line[:1] in (b" ", b"\t") and headers:  # obsolete line folding
-                name, value = headers[-1]
-                headers[-1] = (name, value + b" " + line.strip())
-                continue
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise BadAnswer(f"malformed header line: {line[:80]!r}")
-            value = value.strip()
-            headers.append((name, value))
+        for name, value in headers:
             low = name.lower()
             if low == b"content-length":
                 if not value.isdigit():
@@ -321,6 +325,27 @@ class _Connection(asyncio.Protocol):
         else:
             self._keep = False
             self._state = _UNTIL_CLOSE
+
+
+def _header_fields(lines: list[bytes], folded: bool) -> RawHeaders:
+    """(name, value) of each header line; FOLDED: some line continues the one before
+    (obsolete line folding), joined to it with a space."""
+    if not folded:
+        try:
+            return [(name, value.strip()) for name, value in (x.split(b":", 1) for x in lines)]
+        except ValueError:
+            pass  # a line without a colon: said below
+    headers: RawHeaders = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + b" " + line.strip())
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise BadAnswer(f"malformed header line: {line[:80]!r}")
+        headers.append((name, value.strip()))
+    return headers
 
 
 # -- the client ----------------------------------------------------------------------------
