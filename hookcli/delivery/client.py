@@ -7,7 +7,7 @@ jitter. Both are shared by `replay`, `listen --forward-to` and `fabricate`."""
 from __future__ import annotations
 
 import asyncio
-import os
+import http.client
 import random
 import socket
 import ssl
@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from hookcli.delivery.http1 import Answer, BadAnswer, BadRequest, Client, Disconnected
+from hookcli.delivery.http1 import (
+    Answer,
+    BadAnswer,
+    BadRequest,
+    CannotConnect,
+    Client,
+    Disconnected,
+)
 from hookcli.delivery.prepare import Outgoing, end_to_end, origin
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
@@ -121,17 +128,20 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
         return f"cannot resolve host {host!r}", True
     if isinstance(e, ConnectionRefusedError):
         return f"connection refused to {where}", True
+    if isinstance(e, CannotConnect):
+        return f"cannot connect to {where}: {e.reason}", True
     if isinstance(e, Disconnected):
         if e.started:
             return f"{where} closed the connection in the middle of its answer", True
+        return f"{where} closed the connection without answering", True
+    if isinstance(e, http.client.RemoteDisconnected):  # direct.py's sender
         return f"{where} closed the connection without answering", True
     if isinstance(e, BadRequest):
         return f"cannot send to {where}: {e}", False
     if isinstance(e, BadAnswer):
         return f"unreadable answer from {where}: {e}", True
-    if isinstance(e, OSError):  # the exchange's own failures are Disconnected: this is connect's
-        reason = os.strerror(e.errno) if e.errno else str(e)
-        return f"cannot connect to {where}: {reason}", True
+    if isinstance(e, OSError | http.client.HTTPException):
+        return f"{type(e).__name__} talking to {where}: {e}", True
     raise e
 
 

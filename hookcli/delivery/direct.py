@@ -1,13 +1,12 @@
 """Send one prepared request synchronously and read the whole answer: over HTTP, or
 in-process to an ASGI or WSGI app without a socket. For the pytest plugin.
 
-`client.py` is the sender of replay and forward: asynchronous, with retries, and it keeps
-only an excerpt of each answer for the record. A test wants none of that: it calls from
-plain synchronous code (or from inside a running event loop, where aiohttp's loop cannot
-nest), needs the full body to assert on, and, with `app=`, no network at all. The HTTP
-path is `send_bytes`, on `http.client`, which writes header bytes exactly as given
-(order, case, duplicates, bytes that are not UTF-8); client.py sends such bytes with it
-too."""
+`client.py` (over `http1.py`) is the sender of replay and forward: asynchronous, with
+retries, and it keeps only an excerpt of each answer for the record. A test wants none of
+that: it calls from plain synchronous code (or from inside a running event loop, which
+cannot nest), needs the full body to assert on, and, with `app=`, no network at all. The
+HTTP path is `send_bytes`, on `http.client`, which writes header bytes exactly as given
+(order, case, duplicates, bytes that are not UTF-8), as `http1.py` does."""
 
 from __future__ import annotations
 

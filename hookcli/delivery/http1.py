@@ -28,6 +28,7 @@ import asyncio
 import base64
 import functools
 import ipaddress
+import os
 import socket
 import ssl
 import time
@@ -60,6 +61,15 @@ class Disconnected(ConnectionError):
     def __init__(self, started: bool):
         super().__init__("answer cut short" if started else "no answer")
         self.started = started  # some of the answer had arrived
+
+
+class CannotConnect(ConnectionError):
+    """No connection could be made to any address of the target (other than refused,
+    which stays a ConnectionRefusedError). REASON: the operating system's words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class BadAnswer(ConnectionError):
@@ -393,7 +403,7 @@ class Client:
         """Send one request and read its answer. HEADERS go out as given (bytes, order,
         case); Host and Content-Length are computed here and must not be among them.
         TIMEOUT overrides the client's (0: no limit). Raises OSError (refused,
-        unreachable, Disconnected, BadAnswer), socket.gaierror, ssl.SSLError,
+        CannotConnect, Disconnected, BadAnswer), socket.gaierror, ssl.SSLError,
         TimeoutError or BadRequest."""
         limit = self.timeout if timeout is None else timeout
         key, host, target, auth = _split(url)
@@ -483,8 +493,12 @@ class Client:
                 raise  # the address answered; its certificate or TLS is the trouble
             except OSError as e:
                 errors.append(e)
-        refused = [e for e in errors if not isinstance(e, ConnectionRefusedError)]
-        raise (refused or errors)[0]
+        other = [e for e in errors if not isinstance(e, ConnectionRefusedError)]
+        if not other:
+            raise errors[0]
+        first = other[0]
+        reason = os.strerror(first.errno) if first.errno else str(first)
+        raise CannotConnect(reason) from first
 
     async def _resolve(self, host: str, port: int) -> list[tuple[int, str]]:
         """(family, address) for HOST, every address it has, in the resolver's order."""
