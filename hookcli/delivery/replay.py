@@ -233,7 +233,7 @@ async def send_all(
 ) -> list[Delivery]:
     """Send every delivery, at most --concurrency at once, started in plan order. Every
     attempt is recorded (RECORD) and reported (ON_ATTEMPT) as it completes."""
-    # aiohttp loads here, not with the module: planning alone (the pytest plugin) needs none
+    # the client loads here, not with the module: planning alone (the pytest plugin) needs none
     from hookcli.delivery.client import RetryPolicy, deliver, new_session
 
     recorder = _Recorder(record)
