@@ -5,8 +5,8 @@ hook), which only queues it: nothing the targets do can delay recording or the a
 the sender. Each target has its own bounded queue and its own workers, so a slow or dead
 target never holds up a fast one. A capture that finds its target's queue full is not
 waited for: it is recorded as a skipped attempt, and so is one for a target that gave no
-answer in the last second. Attempts are written to the store in batches (all that finish
-within FLUSH_DELAY share one append), then reported.
+answer in the last second. Attempts are written to the store in batches, then reported:
+at once when no capture waits, else all that finish within FLUSH_DELAY share one append.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ Forwarded = list[tuple[int, Attempt]]
 #: forward: each try at a dead target costs more CPU than recording a capture, so under a
 #: flood they would starve the server; at human pace every capture is still tried
 NO_ANSWER_PAUSE = 1.0
-#: seconds an attempt may wait to be written and reported with others: one store append
+#: seconds an attempt may wait, while captures are queued, to be written and reported with
+#: others: one store append
 #: (two locks, two stats, two writes) per batch instead of per attempt is a quarter of
 #: what a forward costs the server under a flood; a person does not see 20 ms
 FLUSH_DELAY = 0.02
@@ -81,7 +82,7 @@ class Forwarder:
         self._session: Client | None = None
         self._policy = RetryPolicy(retries=self.options.retries, rng=random.Random())
         self._done: Forwarded = []
-        self._flush_timer: asyncio.TimerHandle | None = None
+        self._flush_timer: asyncio.Handle | None = None
         self._closing = False
 
     def start(self) -> None:
@@ -162,7 +163,11 @@ class Forwarder:
         if len(self._done) >= FLUSH_MAX:
             self._flush()
         elif self._flush_timer is None:
-            self._flush_timer = self._loop.call_later(FLUSH_DELAY, self._flush)
+            # a backlog: batch; none (a person's pace): at once, each line under its capture
+            if any(t.queue.qsize() for t in self._targets.values()):
+                self._flush_timer = self._loop.call_later(FLUSH_DELAY, self._flush)
+            else:
+                self._flush_timer = self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         batch, self._done = self._done, []
