@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -356,17 +356,22 @@ def recorded(store: Path) -> int:
         st.close()
 
 
-def wait_recorded(store: Path, timeout: float = 10.0) -> int:
-    """Wait until `recorded` stops moving (in-flight requests committed)."""
+def _wait_still(count: Callable[[Path], int], store: Path, timeout: float) -> int:
+    """Poll COUNT(store) until two readings agree (in-flight requests committed)."""
     deadline = time.monotonic() + timeout
     last = -1
     while time.monotonic() < deadline:
-        n = recorded(store)
+        n = count(store)
         if n == last:
             return n
         last = n
         time.sleep(0.3)
     return last
+
+
+def wait_recorded(store: Path, timeout: float = 10.0) -> int:
+    """Wait until `recorded` stops moving (in-flight requests committed)."""
+    return _wait_still(recorded, store, timeout)
 
 
 def count_puts(store: Path) -> int:
@@ -391,15 +396,7 @@ def last_id(store: Path) -> int:
 
 def wait_settled(store: Path, timeout: float = 10.0) -> int:
     """Wait until the capture count stops moving (in-flight requests committed)."""
-    deadline = time.monotonic() + timeout
-    last = -1
-    while time.monotonic() < deadline:
-        n = count_puts(store)
-        if n == last:
-            return n
-        last = n
-        time.sleep(0.3)
-    return last
+    return _wait_still(count_puts, store, timeout)
 
 
 # -- hyperfine -------------------------------------------------------------------------------
