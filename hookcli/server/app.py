@@ -28,6 +28,7 @@ from multidict import CIMultiDict
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import Capture
 from hookcli.server.commit import GroupCommit
+from hookcli.server.fastpath import Answers, Done, FastServer, HeaderList, answerable
 from hookcli.store import Store
 
 #: what aiohttp's "out of system resource" accept errors carry
@@ -51,6 +52,7 @@ class ServerOptions:
     body_timeout: float = 60.0  # a sender that stalls mid-body gets 408 after this
     fsync: bool = True  # answer after the capture is on stable storage, not only written
     keep: int | None = None  # retention: at most this many captures in the store
+    fast_path: bool = True  # plain requests skip aiohttp's request handling (fastpath.py)
 
 
 @dataclass
@@ -93,7 +95,9 @@ class CatchServer:
             on_problem=lambda text: on_events([Event("warning", detail=text)]),
         )
         self._runner: web.ServerRunner | None = None
-        self._answer_headers: list[tuple[str, str]] | None = None
+        self._answer_headers = _answer_headers(options)
+        self._answers = Answers(options.status, self._answer_headers)
+        self._not_recorded = Answers(500, [("Content-Type", "application/json; charset=utf-8")])
         self._limit_warned_at: float | None = None
         self._previous_loop_handler: Any = None
         self.url = ""
@@ -113,13 +117,24 @@ class CatchServer:
                 message, payload, protocol, writer, task, loop, client_max_size=max_size
             )
 
-        server = web.Server(
-            self._handle,
-            request_factory=make_request,
-            auto_decompress=False,
-            access_log=None,
-            logger=self._parser_errors(),
-        )
+        common: dict[str, Any] = {
+            "request_factory": make_request,
+            "auto_decompress": False,
+            "access_log": None,
+            "logger": self._parser_errors(),
+        }
+        server: web.Server
+        if self.options.fast_path and answerable(self.options.status, self._answer_headers):
+            server = FastServer(
+                self._handle,
+                record=self._record,
+                answer=self._fast_answer,
+                delay=self.options.delay,
+                max_body=max_size,
+                **common,
+            )
+        else:
+            server = web.Server(self._handle, **common)
         self._runner = web.ServerRunner(
             server, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
         )
@@ -209,22 +224,17 @@ class CatchServer:
             raise
         except Exception as e:  # a malformed body (bad chunk framing, ...): one line, no trace
             return self._refuse(method, target, None, 400, f"unreadable body ({e})")
-        path, _, query = target.partition("?")
         version = request.version
         headers, encoding = hdrs.decode_raw(request.raw_headers)
-        capture = Capture(
-            method=method,
-            path=path,
-            query=query,
-            headers=headers,
-            headers_encoding=encoding,
-            body=body,
-            http_version=f"{version.major}.{version.minor}",
-            remote_addr=request.remote,
-            response={"status": opts.status},
+        capture = self._capture(
+            method,
+            target,
+            headers,
+            body,
+            request.remote,
+            encoding,
+            f"{version.major}.{version.minor}",
         )
-        if self.classify is not None:
-            self.classify(capture)
         try:
             await self._commit.commit(capture)
         except Exception as e:  # the store failed: say so, never pretend it was recorded
@@ -234,7 +244,61 @@ class CatchServer:
             hook(capture)
         if opts.delay:
             await asyncio.sleep(opts.delay)
-        return self._answer(capture)
+        return web.Response(
+            status=opts.status,
+            body=self._answer_body(capture),
+            headers=CIMultiDict(self._answer_headers),
+        )
+
+    def _capture(
+        self,
+        method: str,
+        target: str,
+        headers: HeaderList,
+        body: bytes,
+        remote: str | None,
+        encoding: str = hdrs.UTF8,
+        version: str = "1.1",
+    ) -> Capture:
+        path, _, query = target.partition("?")
+        capture = Capture(
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            headers_encoding=encoding,
+            body=body,
+            http_version=version,
+            remote_addr=remote,
+            response={"status": self.options.status},
+        )
+        if self.classify is not None:
+            self.classify(capture)
+        return capture
+
+    def _record(
+        self,
+        method: str,
+        target: str,
+        headers: HeaderList,
+        body: bytes,
+        remote: str | None,
+        done: Done,
+    ) -> None:
+        """The fast path's request (plain ASCII headers, HTTP/1.1): capture and commit it,
+        then DONE."""
+        self._commit.submit(self._capture(method, target, headers, body, remote), done)
+
+    def _fast_answer(self, capture: Capture, error: BaseException | None) -> bytes:
+        """The fast path's answer, as `_handle` gives it."""
+        if error is not None:
+            self.on_events(
+                [Event("error", method=capture.method, target=capture.target, detail=str(error))]
+            )
+            return self._not_recorded(b'{"ok": false, "error": "not recorded"}')
+        for hook in self.after_capture:
+            hook(capture)
+        return self._answers(self._answer_body(capture))
 
     @staticmethod
     async def _continue(request: web.BaseRequest) -> None:
@@ -245,23 +309,9 @@ class CatchServer:
             await request.writer.write(_CONTINUE)
             request.writer.output_size = 0  # the answer proper has not started yet
 
-    def _answer(self, capture: Capture) -> web.Response:
-        """The configured answer; its headers are worked out once (this runs per request)."""
-        opts = self.options
-        if self._answer_headers is None:
-            headers = list(opts.response_headers)
-            if not any(k.lower() == "content-type" for k, _ in headers):
-                body = opts.response_body
-                ctype = "application/json" if body is None else _guess_type(body)
-                headers.insert(0, ("Content-Type", ctype))
-            self._answer_headers = headers
-        if opts.response_body is None:
-            body = b'{"ok": true, "id": %d}' % capture.id
-        else:
-            body = opts.response_body
-        return web.Response(
-            status=opts.status, body=body, headers=CIMultiDict(self._answer_headers)
-        )
+    def _answer_body(self, capture: Capture) -> bytes:
+        body = self.options.response_body
+        return b'{"ok": true, "id": %d}' % capture.id if body is None else body
 
     def _refuse(
         self, method: str, target: str, size: int | None, status: int | None, why: str
@@ -333,6 +383,16 @@ def _limit_message(exc: OSError) -> str:
         f"out of {what} ({exc.strerror}; open-file limit {soft}): new connections wait "
         "until others close"
     )
+
+
+def _answer_headers(opts: ServerOptions) -> list[tuple[str, str]]:
+    """The configured answer's headers, with a Content-Type unless one was given."""
+    headers = list(opts.response_headers)
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        body = opts.response_body
+        ctype = "application/json" if body is None else _guess_type(body)
+        headers.insert(0, ("Content-Type", ctype))
+    return headers
 
 
 def _guess_type(body: bytes) -> str:
