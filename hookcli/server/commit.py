@@ -11,8 +11,8 @@ a capture arriving alone gets exactly one. With
 `fsync=False` (`--no-fsync`) a batch is answered after its write.
 
 When deleted captures come to hold more than half of the log (retention, or `rm` and
-`prune` run alongside), the store is compacted in a background thread while ingest goes
-on (see store/compact.py)."""
+`prune` run alongside), the store is compacted in a helper process while ingest goes on
+(see compactor.py and store/compact.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hookcli.model.capture import Capture
+from hookcli.server.compactor import Compactor
 from hookcli.store import Store
 from hookcli.store.durable import DiskSync
 
@@ -65,6 +66,10 @@ class GroupCommit:
         self._synced.set()
         self._syncer: Syncer | None = None
         self._compaction: threading.Thread | None = None
+        self._compacting = False
+        #: compactions in a helper process (compactor.py), not a thread of this one
+        self.compact_in_process = True
+        self._compactor: Compactor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
 
     async def commit(self, capture: Capture) -> int:
@@ -138,11 +143,20 @@ class GroupCommit:
     # -- compaction -------------------------------------------------------------------------
 
     def compact_if_due(self) -> None:
-        """Start a background compaction if the store is due one and none is running."""
-        running = self._compaction is not None and self._compaction.is_alive()
-        if running or not self.store.compaction_due():
+        """Start a compaction if the store is due one and none is running: in the helper
+        process (compactor.py), or in a thread when the helper is not there."""
+        if self._compacting or not self.store.compaction_due():
             return
+        self._compacting = True
         loop = asyncio.get_running_loop()
+        if self.compact_in_process:
+            if self._compactor is None:
+                self._compactor = Compactor(self.store.root, loop, self._compacted)
+            if self._compactor.request():
+                return
+            if self.on_problem is not None and self._compactor.dead is not None:
+                self.on_problem(f"{self._compactor.dead}: compacting in a thread instead")
+            self.compact_in_process = False
         # a daemon thread: a compaction is safe to cut off at any point, and a stop must
         # not wait for one over a big store
         self._compaction = threading.Thread(
@@ -150,14 +164,28 @@ class GroupCommit:
         )
         self._compaction.start()
 
+    def _compacted(self, error: str | None) -> None:
+        """A compaction ended (in the loop)."""
+        self._compacting = False
+        if error is not None:
+            if self._compactor is not None and self._compactor.dead == error:
+                self.compact_in_process = False
+                error += ": compacting in a thread instead"
+            else:
+                error = f"compaction failed: {error}"
+            if self.on_problem is not None:
+                self.on_problem(error)
+
     def _compact(self, loop: asyncio.AbstractEventLoop) -> None:
+        error: str | None = None
         try:
             self.store.compact(wait=False)
         except Exception as e:  # reported, and ingest goes on: nothing was changed
-            if self.on_problem is not None:
-                loop.call_soon_threadsafe(self.on_problem, f"compaction failed: {e}")
+            error = str(e)
         finally:
             self.store.close()  # this thread's descriptors
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody to tell
+            loop.call_soon_threadsafe(self._compacted, error)
 
     # -- stopping -----------------------------------------------------------------------------
 
@@ -168,6 +196,8 @@ class GroupCommit:
             await asyncio.wait_for(self._synced.wait(), STOP_GRACE)
         if self._syncer is not None:
             self._syncer.close()
+        if self._compactor is not None:
+            await self._compactor.close(STOP_GRACE)
         if self._compaction is not None:
             await asyncio.to_thread(self._compaction.join, STOP_GRACE)
 

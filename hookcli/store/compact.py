@@ -49,7 +49,7 @@ from hookcli.store.log import (
 #: than this many bytes
 AUTO_MIN_GARBAGE = 1 << 20
 _COPY = 4 << 20
-_STAMPS = ("end", "n", "c", "g")
+_STAMPS = ("end", "n", "c", "g", "k")  # the running fields, rewritten last by stamp()
 
 
 def due(stats: Stats) -> bool:
@@ -103,17 +103,17 @@ def compact(files: LogFiles) -> Compacted:
         with _Copy(files, tmp_log, tmp_idx, next_id) as out:
             out.meta()
             _bulk(files, out, idx_end)
+            # what was appended during the bulk, still without the lock: whole lines only,
+            # each within the log (a line being written, or torn, waits for the lock)
+            idx_end, log_end = _tail(files, out, idx_end, log_end, locked=False)
             out.flush()
             datasync(out.log_fd)  # the bulk reaches the disk outside the lock
             with files.locked():
                 files.sync()
                 if files.generation != generation:
                     raise StoreReplaced(str(files.log_path))
-                prev = log_end
-                for _, entry in files.index_forward(idx_end, files.extent()[1]):
-                    end = int(entry["end"])
-                    out.line(entry, prev, end)  # everything appended meanwhile, as it is
-                    prev = end
+                # everything appended since, as it is
+                _tail(files, out, idx_end, log_end, locked=True)
                 out.flush()
                 datasync(out.log_fd)
                 datasync(out.idx_fd)
@@ -167,6 +167,44 @@ def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
             if cid in kept:
                 out.moved(line, stamps, "attempt", cid, prev, end)
         prev = end
+
+
+def _tail(files: LogFiles, out: _Copy, idx_end: int, log_end: int, locked: bool) -> tuple[int, int]:
+    """Copy the lines appended after index offset IDX_END (log offset LOG_END) as they are,
+    deletions included; return the offsets copied up to. LOCKED: the store's lock is held
+    and the files synced, so every line up to the synced end is whole and in the log;
+    else only lines that end in a newline and whose log line is within the log's size."""
+    _, idx_fd = files.fds()
+    if locked:
+        stop = files.extent()[1]
+        data = os.pread(idx_fd, stop - idx_end, idx_end) if stop > idx_end else b""
+        log_size = None
+    else:
+        data = os.pread(idx_fd, max(0, os.fstat(idx_fd).st_size - idx_end), idx_end)
+        data = data[: data.rfind(b"\n") + 1]
+        log_size = os.fstat(files.fds()[0]).st_size
+    prev = log_end
+    for line in data.splitlines():
+        stamps = seek.stamps_at(line)
+        if stamps >= 0:
+            end = seek.stamped_end(line, stamps)
+            if log_size is not None and end > log_size:
+                break
+            if line.startswith(seek.PUT):
+                out.moved(line, stamps, "put", seek.line_id(line, seek.PUT), prev, end)
+            elif line.startswith(seek.ATTEMPT):
+                out.moved(line, stamps, "attempt", seek.line_id(line, seek.ATTEMPT), prev, end)
+            else:
+                out.line(files.parse_index(line, idx_end), prev, end)
+        else:
+            entry = files.parse_index(line, idx_end)
+            end = int(entry["end"])
+            if log_size is not None and end > log_size:
+                break
+            out.line(entry, prev, end)
+        prev = end
+        idx_end += len(line) + 1
+    return idx_end, prev
 
 
 class _Copy:

@@ -285,15 +285,40 @@ class LogFiles:
         """Bring this process's view up to date; a writer also repairs what a crash left.
         Hold the lock. Costs O(what other processes appended since the last call)."""
         ino = (_inode(self.log_path), _inode(self.index_path))
+        kept: tuple[LiveIds, int] | None = None
         if self._log_fd < 0 or ino != self._cur.ino:
             if ino[0] < 0 and ino[1] >= 0 and os.path.getsize(self.index_path) > 0:
                 raise StoreCorrupt(self.log_path, "the log is missing but its index is not")
+            if self._live is not None:
+                kept = (self._live, self._cur.next_id)
             self._reopen()
             self._start_from_index_tail()
         self._read_index_tail()
         self._read_log_tail()
+        if kept is not None and self._same_live(*kept):
+            self._live = kept[0]
         if self._tracking and self._live is None and self._write:
             self._live = self._fold()
+
+    def _same_live(self, live: LiveIds, next_id: int) -> bool:
+        """Whether files just reopened hold exactly the captures LIVE holds, byte for byte,
+        and nothing else: what a compaction leaves of a store nobody else wrote to since
+        this process last read it. Then the live ids need not be folded from the whole
+        index again (under `--keep` a compaction comes every N or so captures). Anything
+        another process appended (a capture, a deletion, an attempt) before or after the
+        compaction changes the next id, the live count or the log's size."""
+        cur = self._cur
+        if cur.next_id != next_id or cur.live != len(live) or self._idx_fd < 0:
+            return False
+        first = os.pread(self._idx_fd, 256, 0)
+        if not first.startswith(b'{"op":"meta",'):
+            return False
+        try:
+            meta_end = int(self.parse_index(first[: first.index(b"\n")], 0)["end"])
+        except (ValueError, KeyError, TypeError, StoreCorrupt):
+            return False
+        size = os.fstat(self._log_fd).st_size
+        return size == cur.log_end == meta_end + live.total
 
     def _start_from_index_tail(self) -> None:
         """Fresh open: take the state from the index's last complete line (O(1))."""

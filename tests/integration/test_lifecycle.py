@@ -132,6 +132,45 @@ def test_listen_keep_compacts_by_itself_under_load(store: Path) -> None:
     assert check(store).ok
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+def test_listen_compacts_in_a_helper_process_then_in_a_thread_when_it_dies(
+    store: Path,
+) -> None:
+    """`--keep` compactions run in one helper process (off the listener's event loop);
+    killed, the listener says so once and goes on compacting in a thread."""
+    keep = 100
+    lst = Listener(store, "--keep", str(keep))
+    clients = Clients(lst.port)
+    try:
+        clients.wait_for(900)  # ~2.5 MB: several compactions
+        helpers = [c for c in _children(lst.proc.pid) if "hookcli.server.compactor" in _cmdline(c)]
+        assert len(helpers) == 1, [_cmdline(c) for c in _children(lst.proc.pid)]
+        os.kill(helpers[0], signal.SIGKILL)
+        line = lst.wait_stderr("compacting in a thread instead")
+        assert "the compaction process" in line
+        clients.wait_for(len(clients.acked) + 1800)  # ~5 MB more, compacted in a thread
+    finally:
+        clients.finish()
+        assert lst.stop() == 0
+    assert sum("compacting in a thread" in e for e in lst.err) == 1, lst.err
+    newest = max(clients.acked)
+    assert sorted(all_rows(store)) == list(range(newest - keep + 1, newest + 1))
+    log = store / "captures.jsonl"
+    assert log.stat().st_size < 1.5 * 2**20 + 2 * keep * len(BODY), "compacted after the kill"
+    assert check(store).ok
+
+
 def _send(port: int, n: int) -> list[int]:
     ids = []
     for _ in range(n):

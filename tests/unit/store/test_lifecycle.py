@@ -114,6 +114,75 @@ def test_an_open_writer_and_reader_carry_on_after_a_compaction_elsewhere(tmp_pat
     assert reader.get(402).id == 402
 
 
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["nothing", "rm before", "rm after", "put before", "put after", "attempt before"],
+)
+def test_retention_after_a_compaction_elsewhere_counts_what_is_live(
+    tmp_path: Path, elsewhere: str
+) -> None:
+    """A writer under retention keeps its live ids across a compaction by another process
+    only when nothing else changed; whatever another process appended before or after the
+    compaction is counted, so the store still holds exactly N."""
+    root = tmp_path / "s"
+    writer, other = Store(root), Store(root)
+    writer.add([cap(size=3000) for _ in range(600)], keep=200)  # ids 401-600 live
+    when, _, what = elsewhere.partition(" ")
+
+    def meddle() -> None:
+        if what == "rm":
+            other.delete([450])
+        elif what == "put":
+            other.add([cap(path="/other")])
+        elif what == "attempt":
+            other.add_attempt(500, "forwards", attempt())
+
+    if what and when == "before":
+        meddle()
+    assert other.compact() is not None
+    if what and when == "after":
+        meddle()
+    new = writer.add([cap() for _ in range(5)], keep=200)
+    live = live_ids(root)
+    assert len(live) == 200, elsewhere
+    assert live[-5:] == new
+    assert (450 in live) == (what != "rm")
+    assert check(root).ok
+    assert Store(root).info().stats.captures == 200
+
+
+def test_lines_appended_during_a_compaction_are_kept_in_the_fast_layout(tmp_path: Path) -> None:
+    """A compaction copies what was appended while it ran (with and without the store's
+    lock), every put line in the layout the next compaction moves without parsing."""
+    import threading
+
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([cap(size=2000) for _ in range(1500)], keep=500)
+    stop = threading.Event()
+    added: list[int] = []
+
+    def ingest() -> None:
+        w = Store(root)
+        while not stop.is_set():
+            added.extend(w.add([cap(size=2000) for _ in range(5)], keep=500))
+        w.close()
+
+    t = threading.Thread(target=ingest)
+    t.start()
+    try:
+        for _ in range(5):
+            assert Store(root).compact() is not None
+    finally:
+        stop.set()
+        t.join(30)
+    assert added, "the writer ran alongside"
+    assert live_ids(root) == list(range(added[-1] - 499, added[-1] + 1))
+    puts = [ln for ln in (root / INDEX_NAME).read_bytes().splitlines() if ln.startswith(seek.PUT)]
+    assert puts and all(seek.stamps_at(ln) >= 0 for ln in puts)
+    assert check(root).ok
+
+
 def test_deleting_enough_compacts_by_itself(tmp_path: Path) -> None:
     root = tmp_path / "s"
     st = Store(root)
