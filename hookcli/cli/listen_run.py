@@ -14,19 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hookcli.cli.common import open_store
+from hookcli.cli.live_print import LinePrinter
 from hookcli.delivery.routes import Routes
 from hookcli.errors import HookcliError
-from hookcli.model.capture import Attempt
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
-from hookcli.render.live import LiveLines, use_color
 from hookcli.server import forward
 from hookcli.server.app import CatchServer, Event, ServerOptions, describe
 from hookcli.server.forward import Forwarder, ForwardOptions
+from hookcli.server.forward_proc import ForwardProcess
 from hookcli.server.runner import Alongside, serve_until_signal
 from hookcli.signing.classify import classify
 
 if TYPE_CHECKING:
+    from hookcli.store import Store
     from hookcli.tunnel import TunnelOptions
 
 #: seconds pending forwards get once the server has stopped (which takes up to about a
@@ -54,13 +55,11 @@ class ListenConfig:
     forward_options: ForwardOptions = field(default_factory=ForwardOptions)
 
 
-class Printer:
+class Printer(LinePrinter):
     """Turns server events into live lines (or JSON lines) on stdout, warnings on stderr."""
 
     def __init__(self, as_json: bool):
-        self.as_json = as_json
-        self.lines = LiveLines(use_color(sys.stdout))
-        self.warn = LiveLines(use_color(sys.stderr))
+        super().__init__(as_json)
         self.public_url: str | None = None  # the tunnel's, once it is open
 
     def started(self, url: str, store_path: Path, routes: Routes | None) -> None:
@@ -84,22 +83,6 @@ class Printer:
         sys.stdout.write("\n".join(out) + "\n")
         sys.stdout.flush()
 
-    def forwarded(self, batch: list[tuple[int, Attempt]]) -> None:
-        if self.as_json:
-            text = "".join(json.dumps(forward.describe(cid, a)) + "\n" for cid, a in batch)
-        else:
-            text = "".join(self.lines.forwarded(cid, a) + "\n" for cid, a in batch)
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-    def warning(self, text: str) -> None:
-        sys.stderr.write(self.warn.warning(text) + "\n")
-        sys.stderr.flush()
-
-    def note(self, text: str) -> None:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
     def events(self, events: list[Event]) -> None:
         out = sys.stdout
         for ev in events:
@@ -121,10 +104,6 @@ class Printer:
             sys.stderr.write(self.warn.warning(f"{what} not recorded, {ev.detail}{status}") + "\n")
             sys.stderr.flush()
         out.flush()
-
-    def _emit(self, obj: dict[str, object]) -> None:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
 
 
 def run(cfg: ListenConfig) -> None:
@@ -158,15 +137,14 @@ def run(cfg: ListenConfig) -> None:
     async def serve() -> None:
         forwarder = None
         if routes:
-            forwarder = Forwarder(
-                routes, store, printer.forwarded, cfg.forward_options, printer.warning
-            )
-            forwarder.start()
+            forwarder = forwarding(routes, store, cfg, printer)
             server.after_capture.append(forwarder.submit)
 
         async def check(url: str) -> None:
             if routes:
                 forward.check_not_self(routes, url)
+            if forwarder is not None:
+                await forwarder.ready()
 
         try:
             await serve_until_signal(
@@ -185,6 +163,24 @@ def run(cfg: ListenConfig) -> None:
         raise problem from None
     finally:
         store.close()
+
+
+def forwarding(routes: Routes, store: Store, cfg: ListenConfig, printer: Printer) -> ForwardProcess:
+    """--forward-to and routes: forwarded by a helper process (server/forward_proc.py), or
+    in this one if the helper cannot run."""
+    from hookcli.cli import forward_child
+
+    def in_process() -> Forwarder:
+        fwd = Forwarder(routes, store, printer.forwarded, cfg.forward_options, printer.warning)
+        fwd.start()
+        return fwd
+
+    setup = forward_child.config(store.root, cfg.json, routes, cfg.forward_options, FORWARD_GRACE)
+    proc = ForwardProcess(
+        [sys.executable, "-m", "hookcli.cli.forward_child", setup], in_process, printer.warning
+    )
+    proc.start()
+    return proc
 
 
 def with_tunnel(options: TunnelOptions, printer: Printer) -> Alongside:

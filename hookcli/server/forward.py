@@ -60,6 +60,7 @@ class _Target:
     queue: asyncio.Queue[Capture] = field(default_factory=asyncio.Queue)
     pending_bytes: int = 0
     paused_until: float = 0.0  # loop time; see NO_ANSWER_PAUSE
+    idle: int = 0  # workers waiting for a capture (each takes one queued at once)
     workers: list[asyncio.Task[None]] = field(default_factory=list)
     busy: dict[asyncio.Task[None], tuple[Capture, bool]] = field(default_factory=dict)
 
@@ -105,7 +106,8 @@ class Forwarder:
         for base in self.routes.for_event(capture.event_type):
             target = self._targets[base]
             size = len(capture.body)
-            pending = target.queue.qsize()
+            # queued for an idle worker is not waiting: it goes out at the next loop turn
+            pending = max(0, target.queue.qsize() - target.idle)
             if self._closing:
                 why = "not sent: listen was stopping"
             elif now < target.paused_until:
@@ -133,7 +135,11 @@ class Forwarder:
         session, me = self._session, asyncio.current_task()
         assert me is not None
         while True:
-            capture = await target.queue.get()
+            target.idle += 1
+            try:
+                capture = await target.queue.get()
+            finally:
+                target.idle -= 1
             target.pending_bytes -= len(capture.body)
             if self._loop.time() < target.paused_until:  # queued before the target failed
                 self._skip(capture, target.base, _PAUSED)

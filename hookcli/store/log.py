@@ -208,6 +208,8 @@ class LogFiles:
         # live ids, kept up to date once asked for (retention needs the oldest)
         self._tracking = False
         self._live: LiveIds | None = None
+        #: (files' inodes, index offset, id) of the last put put_spans passed
+        self._put_hint: tuple[tuple[int, int], int, int] | None = None
 
     # -- opening and locking -------------------------------------------------------------
 
@@ -377,6 +379,8 @@ class LogFiles:
         data = os.pread(self._idx_fd, size - self._cur.idx_end, self._cur.idx_end)
         complete = data.rfind(b"\n") + 1
         cur = self._cur
+        if self._live is None and complete and self._take_last(data, complete, log_size):
+            return
         for line in data[:complete].splitlines():
             entry = self.parse_index(line, cur.idx_end)
             try:
@@ -396,6 +400,33 @@ class LogFiles:
                 self._live.apply(entry, length)
         if complete < len(data) and self._write:  # torn tail, or lines past the log's end
             os.ftruncate(self._idx_fd, cur.idx_end)
+
+    def _take_last(self, data: bytes, complete: int, log_size: int) -> bool:
+        """Catch up over the whole lines DATA[:COMPLETE] from the last one alone, when it
+        carries the running totals and lies within the log: every line before it then
+        does too (they are written in order), and without live ids to follow nothing else
+        is needed from them. So a process that only appends attempts (the forwarding
+        helper) or reads does not parse the hundreds of lines a busy listener appends
+        between two of its syncs, under the store's lock."""
+        start = data.rfind(b"\n", 0, complete - 1) + 1
+        last = data[start : complete - 1]
+        at = seek.stamps_at(last)
+        if at < 0 or seek.stamped_end(last, at) > log_size:
+            return False
+        entry = self.parse_index(last, self._cur.idx_end + start)
+        if "k" not in entry:
+            return False
+        cur = self._cur
+        try:
+            covered, next_id = int(entry["end"]), int(entry["n"])
+            cur.take_totals(entry)
+            cur.covered, cur.next_id = covered, max(cur.next_id, next_id)
+        except (ValueError, KeyError, TypeError) as e:
+            raise StoreCorrupt(self.index_path, f"bad line at byte {start} ({e})") from e
+        cur.idx_end += complete
+        if complete < len(data) and self._write:  # a torn tail: cut, as below
+            os.ftruncate(self._idx_fd, cur.idx_end)
+        return True
 
     def _read_log_tail(self) -> None:
         """Read log lines the index does not cover yet. A writer appends their index lines
@@ -594,6 +625,45 @@ class LogFiles:
             for line in data[:complete].splitlines():
                 yield pos, line
                 pos += len(line) + 1
+
+    def put_spans(self, ids: set[int], end: int) -> dict[int, tuple[int, int]] | None:
+        """{id: (log offset, length)} of the live captures among IDS as of index offset
+        END; None when the smallest has no put line (then ask `_weighted`). The put of
+        the smallest is found by bisection, the lines after it by their first bytes, and
+        only the puts wanted and the deletions are parsed: O(log n + bytes since)."""
+        fd = self._idx_fd
+        first = min(ids) if ids else 0
+        start: int | None = None
+        hint = self._put_hint
+        if hint is not None and hint[0] == self._cur.ino and hint[2] <= first and hint[1] < end:
+            start = hint[1]  # the put of an id at most the smallest: scan on from there
+        elif fd >= 0 and ids:
+            start = seek.find_put(fd, end, first)
+        if start is None:
+            return None
+        found: dict[int, tuple[int, int]] = {}
+        last_put: tuple[int, int] | None = None
+
+        def take(entry: dict[str, Any]) -> None:
+            if entry["op"] == "put" and entry["id"] in ids:
+                found[entry["id"]] = (int(entry["off"]), int(entry["len"]))
+            elif entry["op"] == "del":
+                for cid in entry["ids"]:
+                    found.pop(cid, None)
+
+        for at, line in seek.lines_with(fd, start, end, seek.PUT, seek.DEL):
+            if line.startswith(seek.DEL):
+                take(self.parse_index(line, at))
+                continue
+            cid = seek.line_id(line, seek.PUT)
+            last_put = (at, cid)
+            if cid in ids:
+                take(self.parse_index(line, at))
+        if last_put is not None:  # the next call (for later ids) starts there
+            self._put_hint = (self._cur.ino, last_put[0], last_put[1])
+        for entry in self._mem:  # log lines the index lacks: newer than any above
+            take(entry)
+        return found
 
     def lookup(self, target: int, end: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The put entry of capture TARGET (None if absent or deleted) and its attempt

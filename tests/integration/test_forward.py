@@ -503,3 +503,63 @@ def test_forwarding_to_the_listener_itself_is_refused(store: Path) -> None:
     assert r.returncode == 2, err
     assert err.startswith(f"error: http://localhost:{port}/x is this listener (http://127.0.0.1:")
     assert "forwarded back to it, forever" in err and len(err.strip().splitlines()) == 1
+
+
+# -- the forwarding helper process ----------------------------------------------------------
+
+
+def _helpers(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"hookcli.cli.forward_child" in cmd:
+                found.append(int(child))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+def test_forwarding_runs_in_a_helper_then_in_the_listener_when_it_dies(
+    store: Path, receiver: Receiver
+) -> None:
+    """Forwards go out from one helper process (off the listener's event loop), which is
+    ready before `listening` is announced; killed, the listener says so once and forwards
+    the captures that come after it itself."""
+    import os
+    import signal
+
+    lst = Listener(store, "--forward-to", receiver.url)
+    try:
+        helpers = _helpers(lst.proc.pid)
+        assert len(helpers) == 1
+        first = catch(lst, "/before")
+        assert forwarded(lst, 1)[0]["id"] == first
+        os.kill(helpers[0], signal.SIGKILL)
+        line = lst.wait_stderr("forwarding process ended")
+        assert "the listener forwards new ones itself" in line
+        after = [catch(lst, f"/after/{n}") for n in range(3)]
+        events = forwarded(lst, 3)
+        assert receiver.wait(4)[-1].path_qs == "/after/2"
+    finally:
+        assert lst.stop() == 0
+    assert sorted(e["id"] for e in events) == after
+    assert all(e["status"] == 200 for e in events)
+    assert sum("forwarding process" in e for e in lst.err) == 1, lst.err
+    assert [a["status"] for a in forwards_of(store, after[0])] == [200]
+
+
+def test_stop_with_forwards_pending_records_them_in_the_helper(
+    store: Path, make_receiver: Any
+) -> None:
+    """Ctrl-C while forwards are in flight at a slow target: the helper gets the grace,
+    then records what is left, and the listener exits 0 within 2 s."""
+    slow = make_receiver(delay=3.0)
+    lst = Listener(store, "--forward-to", slow.url)
+    ids = [catch(lst, f"/s/{n}") for n in range(3)]
+    time.sleep(0.2)
+    t = time.perf_counter()
+    assert lst.stop() == 0
+    assert time.perf_counter() - t < 2.0
+    for cid in ids:
+        (attempt,) = forwards_of(store, cid)
+        assert attempt["status"] is None and "listen stopped" in attempt["error"]
