@@ -38,7 +38,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -174,6 +174,24 @@ class Cursor:
             return False
         self.live, self.garbage, self.changes = int(entry["c"]), int(entry["g"]), int(entry["k"])
         return True
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An attempt's log line and the start of its index line, made before taking the
+    store's lock (their bytes do not depend on where they land): under the lock only
+    the running fields are added. A busy forwarder's batch of attempts thus holds the lock
+    for a few microseconds per attempt, not the time to encode each twice."""
+
+    cid: int
+    line: bytes
+    head: bytes
+
+    @classmethod
+    def attempt(cls, cid: int, kind: str, record: dict[str, Any]) -> Prepared:
+        line = dumps({"op": "attempt", "id": cid, "kind": kind, "attempt": record})
+        entry = {"op": "attempt", "id": cid, "kind": kind, "len": len(line), "a": record}
+        return cls(cid, line, orjson.dumps(entry)[:-1])
 
 
 @dataclass(frozen=True)
@@ -509,7 +527,7 @@ class LogFiles:
             raise RuntimeError("live ids not tracked: call track_live() before sync()")
         return self._live
 
-    def append(self, ops: list[dict[str, Any]]) -> None:
+    def append(self, ops: Sequence[dict[str, Any] | Prepared]) -> None:
         """Append log ops and their index lines. Hold the lock and call sync() first. A
         `del` without "freed" gets it from the live ids (track_live)."""
         offset = self._cur.log_end
@@ -517,6 +535,11 @@ class LogFiles:
         idx_lines: list[bytes] = []
         try:
             for op in ops:
+                if isinstance(op, Prepared):
+                    idx_lines.append(self._stamp_prepared(op, offset))
+                    log_lines.append(op.line)
+                    offset += len(op.line)
+                    continue
                 if op["op"] == "del" and "freed" not in op:
                     op["freed"] = self._live.weight(op["ids"]) if self._live is not None else 0
                 line = dumps(op)
@@ -531,6 +554,23 @@ class LogFiles:
             raise
         self._cur.idx_end += sum(len(x) for x in idx_lines)
         self._tip = self._cur
+
+    def _stamp_prepared(self, op: Prepared, off: int) -> bytes:
+        """The index line of a prepared attempt at OFF: its head with the running fields,
+        as `_index_entry` and `Cursor.stamp` give them (the cursor and live ids advanced)."""
+        cur = self._cur
+        length = len(op.line)
+        cur.changes += 1  # Cursor.count of an attempt
+        if self._live is not None:
+            self._live.apply({"op": "attempt", "id": op.cid}, length)
+        return b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (
+            op.head,
+            off + length,
+            cur.next_id,
+            cur.live,
+            cur.garbage,
+            cur.changes,
+        )
 
     def take_ids(self, count: int) -> list[int]:
         first = self._cur.next_id

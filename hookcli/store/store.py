@@ -29,7 +29,7 @@ from hookcli.model.capture import Attempt, Capture
 from hookcli.store import compact, seek
 from hookcli.store.compact import Compacted
 from hookcli.store.live import LiveIds
-from hookcli.store.log import LogFiles, Stats, access
+from hookcli.store.log import LogFiles, Prepared, Stats, access
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
@@ -156,9 +156,7 @@ class Store:
         for capture_id, kind, attempt in items:
             if kind not in ("forwards", "replays"):
                 raise ValueError(kind)
-            ops.append(
-                {"op": "attempt", "id": capture_id, "kind": kind, "attempt": attempt.to_record()}
-            )
+            ops.append(Prepared.attempt(capture_id, kind, attempt.to_record()))
         if not ops:
             return
         files = self._files

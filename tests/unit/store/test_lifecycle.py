@@ -359,3 +359,32 @@ def test_find_put_on_random_layouts(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                 assert seek.find_put(fd, len(data), target) == starts.get(target), (trial, target)
         finally:
             os.close(fd)
+
+
+def test_prepared_attempts_write_the_bytes_the_dict_path_writes(tmp_path: Path) -> None:
+    """add_attempts encodes each attempt before taking the lock and adds only the running
+    fields under it: the log and index lines are those of the plain `append`."""
+    from hookcli.store.log import Prepared
+
+    rec = Attempt(
+        "2026-01-01T00:00:00+00:00", "http://t/a", 502, 1.0, response_excerpt='{"end":1}'
+    ).to_record()
+    items = [(3, "forwards"), (2, "replays"), (1, "forwards")]
+    roots = []
+    for prepared in (True, False):
+        root = tmp_path / str(prepared)
+        roots.append(root)
+        st = Store(root)
+        st.add([cap(when=datetime(2026, 1, 1, tzinfo=UTC)) for _ in range(3)], keep=2)
+        files = st._files
+        with files.locked():
+            files.sync()
+            files.append(
+                [Prepared.attempt(i, k, rec) for i, k in items]
+                if prepared
+                else [{"op": "attempt", "id": i, "kind": k, "attempt": rec} for i, k in items]
+            )
+        st.close()
+        assert check(root).ok
+    for name in (LOG_NAME, INDEX_NAME):
+        assert (roots[0] / name).read_bytes() == (roots[1] / name).read_bytes(), name
