@@ -55,7 +55,7 @@ class Compactor:
                 self._start()
             assert self._proc is not None and self._proc.stdin is not None
             os.write(self._proc.stdin.fileno(), b"compact\n")
-        except OSError as e:
+        except (OSError, ValueError, NotImplementedError) as e:
             self._died(f"the compaction process could not be used ({e})")
             return False
         self.waiting = True

@@ -82,16 +82,26 @@ class ForwardProcess:
                 close_fds=True,
                 pass_fds=(ready_w,),
             )
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: no pass_fds on this system
             os.close(ready_r)
             self._give_up(f"the forwarding process could not start ({e})")
             return
         finally:
             os.close(ready_w)
-        self._ready_fd = ready_r
         assert self._proc.stdin is not None
         self._fd = self._proc.stdin.fileno()
-        os.set_blocking(self._fd, False)
+        try:
+            os.set_blocking(self._fd, False)
+            self._loop.add_reader(ready_r, lambda: None)  # an event loop that can watch it?
+            self._loop.remove_reader(ready_r)
+        except (OSError, NotImplementedError) as e:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+            os.close(ready_r)
+            self._give_up(f"the forwarding process cannot be used here ({e})")
+            return
+        self._ready_fd = ready_r
         with contextlib.suppress(AttributeError, OSError):  # pidfd: Linux 5.3 and later
             self._pidfd = os.pidfd_open(self._proc.pid)
             self._loop.add_reader(self._pidfd, self._exited)
