@@ -21,9 +21,10 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from hookcli.server import helper
 
 #: answers: (None when compacted, or skipped because another process compacts; else the
 #: reason it failed)
@@ -112,15 +113,7 @@ class Compactor:
             with contextlib.suppress(ValueError, OSError):
                 self._loop.remove_reader(proc.stdout.fileno())
         self.dead = self.dead or "stopped"
-        if proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-        deadline = time.monotonic() + (grace if self.waiting else 0.2)
-        while proc.poll() is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        await helper.end(proc, grace if self.waiting else 0.2)
         if proc.stdout is not None:
             proc.stdout.close()
 

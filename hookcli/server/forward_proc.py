@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from hookcli.model.capture import Capture
+from hookcli.server import helper
 
 #: bytes of id ranges kept for the helper while its pipe is full; beyond, ranges are
 #: dropped and the listener says how many captures were not forwarded
@@ -239,14 +240,6 @@ class ForwardProcess:
                     self._flush()
         self._drop_watchers()
         if proc is not None:
-            if proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    proc.stdin.close()
-            deadline = time.monotonic() + grace + 1.0
-            while proc.poll() is None and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            await helper.end(proc, grace + 1.0)
         if self._fallback is not None:
             await self._fallback.close(grace)
