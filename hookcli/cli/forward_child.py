@@ -66,6 +66,9 @@ def main(argv: list[str]) -> int:
     try:
         ready_fd = int(argv[2]) if len(argv) > 2 else -1
         asyncio.run(_serve(store, routes, options, printer, float(cfg["grace"]), ready_fd))
+    except Exception as e:  # one line, no traceback; the listener then forwards itself
+        printer.warning(f"the forwarding process failed: {type(e).__name__}: {e}")
+        return 1
     finally:
         store.close()
     return 0
