@@ -78,17 +78,15 @@ class GroupCommit:
         if loop is None:  # asked once: on Python 3.11 each call is a getpid()
             loop = self._loop = asyncio.get_running_loop()
         fut: asyncio.Future[int] = loop.create_future()
-        self._pending.append((capture, fut))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self.flush)
+        self.submit(capture, fut)
         return await fut
 
-    def submit(self, capture: Capture, done: Done) -> None:
-        """Call DONE(capture, error) in the loop once CAPTURE is in the store (and synced,
-        with fsync), or could not be: what `commit` does, without a task to wait in."""
+    def submit(self, capture: Capture, done: asyncio.Future[int] | Done) -> None:
+        """Tell DONE once CAPTURE is in the store (and synced, with fsync), or could not
+        be: a future gets the id or the error, a callback (capture, error), in the loop.
+        What `commit` does, without a task to wait in."""
         loop = self._loop
-        if loop is None:
+        if loop is None:  # asked once: on Python 3.11 each call is a getpid()
             loop = self._loop = asyncio.get_running_loop()
         self._pending.append((capture, done))
         if not self._flush_scheduled:
@@ -104,7 +102,7 @@ class GroupCommit:
         try:
             self.store.add([c for c, _ in batch], keep=self.keep)
         except Exception as e:
-            _fail(batch, e)
+            _tell(batch, e)
             return
         if self.fsync:
             self._written += 1
@@ -124,19 +122,14 @@ class GroupCommit:
         while self._waiting and self._waiting[0][0] <= upto:
             _, batch = self._waiting.popleft()
             if error is not None:
-                _fail(batch, error)
+                _tell(batch, error)
             else:
                 self._done(batch)
         if not self._waiting:
             self._synced.set()
 
     def _done(self, batch: Batch) -> None:
-        for cap, waiter in batch:
-            if isinstance(waiter, asyncio.Future):
-                if not waiter.done():
-                    waiter.set_result(cap.id)
-            else:
-                waiter(cap, None)
+        _tell(batch, None)
         if self.on_committed is not None:
             self.on_committed([c for c, _ in batch])
 
@@ -291,10 +284,14 @@ class Syncer:
             self._wants.put(None)
 
 
-def _fail(batch: Batch, error: BaseException) -> None:
+def _tell(batch: Batch, error: BaseException | None) -> None:
+    """Tell each capture's waiter it is committed (ERROR None) or why not."""
     for cap, waiter in batch:
-        if isinstance(waiter, asyncio.Future):
-            if not waiter.done():
-                waiter.set_exception(error)
-        else:
+        if not isinstance(waiter, asyncio.Future):
             waiter(cap, error)
+        elif waiter.done():
+            continue
+        elif error is None:
+            waiter.set_result(cap.id)
+        else:
+            waiter.set_exception(error)

@@ -271,15 +271,7 @@ class _Copy:
         else:
             self.cur.changes += 1
         self.offset += length
-        cur = self.cur
-        stamped = b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (
-            body,
-            self.offset,
-            cur.next_id,
-            cur.live,
-            cur.garbage,
-            cur.changes,
-        )
+        stamped = self.cur.stamped(body, self.offset)
         self.index.append(stamped)
         self.index_size += len(stamped)
         if self.index_size >= _COPY:

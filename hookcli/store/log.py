@@ -168,6 +168,19 @@ class Cursor:
         entry.update(end=end, n=self.next_id, c=self.live, g=self.garbage, k=self.changes)
         return entry
 
+    def stamped(self, head: bytes, end: int) -> bytes:
+        """An index line from HEAD, its encoded entry without the closing brace, and the
+        running fields as `stamp` puts them (its totals already advanced): what writes
+        an index line without encoding the entry again (prepared attempts, compaction)."""
+        return b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (
+            head,
+            end,
+            self.next_id,
+            self.live,
+            self.garbage,
+            self.changes,
+        )
+
     def take_totals(self, entry: dict[str, Any]) -> bool:
         """Take the totals an index line carries; False for a line from before them."""
         if "k" not in entry:
@@ -397,25 +410,27 @@ class LogFiles:
         data = os.pread(self._idx_fd, size - self._cur.idx_end, self._cur.idx_end)
         complete = data.rfind(b"\n") + 1
         cur = self._cur
-        if self._live is None and complete and self._take_last(data, complete, log_size):
-            return
-        for line in data[:complete].splitlines():
-            entry = self.parse_index(line, cur.idx_end)
-            try:
-                end = int(entry["end"])
-                if end > log_size:  # past what the log kept (a power cut): see above
-                    complete = -1
-                    break
-                length = end - cur.covered
-                cur.covered = end
-                cur.next_id = max(cur.next_id, int(entry["n"]))
-                if not cur.take_totals(entry):
-                    cur.count(entry, length)
-            except (ValueError, KeyError, TypeError) as e:
-                raise StoreCorrupt(self.index_path, f"bad line at byte {cur.idx_end} ({e})") from e
-            cur.idx_end += len(line) + 1
-            if self._live is not None:
-                self._live.apply(entry, length)
+        # without live ids to follow, the last whole line alone may do (see _take_last)
+        if not (self._live is None and complete and self._take_last(data, complete, log_size)):
+            for line in data[:complete].splitlines():
+                entry = self.parse_index(line, cur.idx_end)
+                try:
+                    end = int(entry["end"])
+                    if end > log_size:  # past what the log kept (a power cut): see above
+                        complete = -1
+                        break
+                    length = end - cur.covered
+                    cur.covered = end
+                    cur.next_id = max(cur.next_id, int(entry["n"]))
+                    if not cur.take_totals(entry):
+                        cur.count(entry, length)
+                except (ValueError, KeyError, TypeError) as e:
+                    raise StoreCorrupt(
+                        self.index_path, f"bad line at byte {cur.idx_end} ({e})"
+                    ) from e
+                cur.idx_end += len(line) + 1
+                if self._live is not None:
+                    self._live.apply(entry, length)
         if complete < len(data) and self._write:  # torn tail, or lines past the log's end
             os.ftruncate(self._idx_fd, cur.idx_end)
 
@@ -442,8 +457,6 @@ class LogFiles:
         except (ValueError, KeyError, TypeError) as e:
             raise StoreCorrupt(self.index_path, f"bad line at byte {start} ({e})") from e
         cur.idx_end += complete
-        if complete < len(data) and self._write:  # a torn tail: cut, as below
-            os.ftruncate(self._idx_fd, cur.idx_end)
         return True
 
     def _read_log_tail(self) -> None:
@@ -563,14 +576,7 @@ class LogFiles:
         cur.changes += 1  # Cursor.count of an attempt
         if self._live is not None:
             self._live.apply({"op": "attempt", "id": op.cid}, length)
-        return b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (
-            op.head,
-            off + length,
-            cur.next_id,
-            cur.live,
-            cur.garbage,
-            cur.changes,
-        )
+        return cur.stamped(op.head, off + length)
 
     def take_ids(self, count: int) -> list[int]:
         first = self._cur.next_id
