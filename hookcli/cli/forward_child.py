@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -91,15 +92,25 @@ async def _serve(
     last_count = 0
     os.set_blocking(0, False)
 
+    def capture_of(stored: Any) -> Capture:
+        return Capture.from_record(stored.record())
+
     def fetch() -> None:
         ids = set(wanted)
         wanted.clear()
-        # read them all first: a submit may write attempts, and so reopen the store's files
-        records = store.records_by_id(ids)
-        for rec in records:
-            forwarder.submit(Capture.from_record(rec))
-        if len(records) < len(ids):  # deleted (--keep, rm) before they could be read
-            gone = len(ids) - len(records)
+        stored = store.stored_by_id(ids)
+        # a record is read only for a target that takes it (not for skips); the forwarder
+        # writes no attempt meanwhile, which could reopen the store's files
+        with forwarder.held():
+            for one in stored:
+                s = one.summary
+                load = functools.partial(capture_of, one)
+                forwarder.offer(
+                    s["id"], s.get("event_type"), s["path"], s.get("query", ""),
+                    s.get("body_size", 0), load,
+                )  # fmt: skip
+        if len(stored) < len(ids):  # deleted (--keep, rm) before they could be read
+            gone = len(ids) - len(stored)
             printer.warning(f"{gone} capture(s) deleted before they were forwarded")
 
     def readable() -> None:

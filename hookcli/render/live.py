@@ -67,6 +67,7 @@ class LiveLines:
         self._p = Paint(color)
         self._clock: tuple[str, str] = ("", "")  # (received_at up to seconds, local HH:MM:SS)
         self._statuses: dict[int | None, str] = {}
+        self._skips: dict[tuple[str, str], str] = {}
 
     def _local_time(self, iso: str) -> str:
         """HH:MM:SS in local time, converted once per second of arrivals, not per request."""
@@ -99,12 +100,10 @@ class LiveLines:
     def forwarded(self, capture_id: int, a: Attempt) -> str:
         """One forward attempt, under its capture's line: target, status, latency, and
         what went wrong (the error, or the first line of a non-2xx answer)."""
-        head = (
-            f"{self._c(_DIM, self._local_time(a.at))}  {self._c(_BOLD, f'#{capture_id:<5}')}  "
-            f"→ {visible(a.target)}  "
-        )
+        head = f"{self._c(_DIM, self._local_time(a.at))}  {self._c(_BOLD, f'#{capture_id:<5}')}  "
         if a.status is None and a.error and a.error.startswith(_NOT_SENT):
-            return head + self._c(_YELLOW, visible(a.error))  # nothing went out: no latency
+            return head + self._not_sent(a.target, a.error)  # nothing went out: no latency
+        head += f"→ {visible(a.target)}  "
         line = f"{head}{self._status(a.status)}  {self._c(_DIM, f'{a.latency_ms:.0f} ms')}"
         if a.retry:
             line += "  " + self._c(_DIM, f"retry {a.retry}")
@@ -116,6 +115,17 @@ class LiveLines:
                 first = first[:_EXCERPT_CHARS] + "…"
             line += "  " + visible(first)
         return line
+
+    def _not_sent(self, target: str, error: str) -> str:
+        """'→ TARGET  why' for a forward that did not go out; worked out once per target
+        and reason (under a flood, thousands a second are skipped the same way)."""
+        key = (target, error)
+        shown = self._skips.get(key)
+        if shown is None:
+            if len(self._skips) >= 256:
+                self._skips.clear()
+            shown = self._skips[key] = f"→ {visible(target)}  {self._c(_YELLOW, visible(error))}"
+        return shown
 
     def _status(self, status: int | None) -> str:
         """'200 OK' in green, '502 Bad Gateway' in red, 'no answer' in yellow; worked out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,6 +85,7 @@ class Forwarder:
         self._done: Forwarded = []
         self._flush_timer: asyncio.Handle | None = None
         self._closing = False
+        self._held = ""  # the timestamp of a held batch's skips (see `held`)
 
     def start(self) -> None:
         """Open the client session and start the workers (inside the running loop)."""
@@ -100,12 +101,30 @@ class Forwarder:
     # -- the server's hook: never blocks, never raises -------------------------------------
 
     def submit(self, capture: Capture) -> None:
+        self.offer(
+            capture.id, capture.event_type, capture.path, capture.query, len(capture.body),
+            lambda: capture,
+        )  # fmt: skip
+
+    def offer(
+        self,
+        cid: int,
+        event_type: str | None,
+        path: str,
+        query: str,
+        size: int,
+        load: Callable[[], Capture],
+    ) -> None:
+        """`submit` for a capture known by its summary (id, event type, path, query, body
+        size): LOAD is called, once, only if a target takes it, and at once. A capture
+        that every target skips (a dead target, a full queue: thousands a second under a
+        flood) is thus never read nor parsed."""
         opts = self.options
         now = self._loop.time()
-        at = ""  # one timestamp for all of this capture's skips, made only if one is
-        for base in self.routes.for_event(capture.event_type):
+        at = self._held  # one timestamp for all of this capture's skips, made only if one is
+        capture: Capture | None = None
+        for base in self.routes.for_event(event_type):
             target = self._targets[base]
-            size = len(capture.body)
             # queued for an idle worker is not waiting: it goes out at the next loop turn
             pending = max(0, target.queue.qsize() - target.idle)
             if self._closing:
@@ -118,15 +137,19 @@ class Forwarder:
                 why = f"skipped: forward queue full ({pending} pending, "
                 why += f"{human_size(target.pending_bytes)})"
             else:
-                target.pending_bytes += size
+                capture = capture or load()
+                target.pending_bytes += len(capture.body)
                 target.queue.put_nowait(capture)
                 continue
             at = at or now_iso()
-            self._skip(capture, base, why, at)
+            self._skipped(cid, path, query, base, why, at)
 
-    def _skip(self, capture: Capture, base: str, why: str, at: str = "") -> None:
-        url = join_url(base, capture.path, capture.query)
-        self._record(capture.id, Attempt(at or now_iso(), url, None, 0.0, why, base=base))
+    def _skip(self, capture: Capture, base: str, why: str) -> None:
+        self._skipped(capture.id, capture.path, capture.query, base, why)
+
+    def _skipped(self, cid: int, path: str, query: str, base: str, why: str, at: str = "") -> None:
+        url = join_url(base, path, query)
+        self._record(cid, Attempt(at or now_iso(), url, None, 0.0, why, base=base))
 
     # -- workers ---------------------------------------------------------------------------
 
@@ -164,9 +187,23 @@ class Forwarder:
 
     # -- recording: one store append per FLUSH_DELAY --------------------------------------
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Attempts recorded inside are written no sooner than its end (the forwarding
+        helper offers a batch of captures whose records it reads lazily, from files a
+        write could reopen), and the captures skipped inside share one timestamp (the
+        batch takes a few milliseconds)."""
+        self._held = now_iso()
+        try:
+            yield
+        finally:
+            self._held = ""
+            if len(self._done) >= FLUSH_MAX:
+                self._flush()
+
     def _record(self, capture_id: int, attempt: Attempt) -> None:
         self._done.append((capture_id, attempt))
-        if len(self._done) >= FLUSH_MAX:
+        if len(self._done) >= FLUSH_MAX and not self._held:
             self._flush()
         elif self._flush_timer is None:
             # a backlog: batch; none (a person's pace): at once, each line under its capture

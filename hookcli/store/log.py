@@ -202,9 +202,12 @@ class Prepared:
 
     @classmethod
     def attempt(cls, cid: int, kind: str, record: dict[str, Any]) -> Prepared:
-        line = dumps({"op": "attempt", "id": cid, "kind": kind, "attempt": record})
-        entry = {"op": "attempt", "id": cid, "kind": kind, "len": len(line), "a": record}
-        return cls(cid, line, orjson.dumps(entry)[:-1])
+        # the record encoded once for both (orjson writes a dict's keys in order, with no
+        # spaces: these are the bytes of the whole dicts encoded)
+        start = b'{"op":"attempt","id":%d,"kind":%b' % (cid, orjson.dumps(kind))
+        a = orjson.dumps(record)
+        line = b'%b,"attempt":%b}\n' % (start, a)
+        return cls(cid, line, b'%b,"len":%d,"a":%b' % (start, len(line), a))
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ class LogFiles:
         # live ids, kept up to date once asked for (retention needs the oldest)
         self._tracking = False
         self._live: LiveIds | None = None
-        #: (files' inodes, index offset, id) of the last put put_spans passed
+        #: (files' inodes, index offset, id) of the last put put_entries passed
         self._put_hint: tuple[tuple[int, int], int, int] | None = None
 
     # -- opening and locking -------------------------------------------------------------
@@ -672,13 +675,14 @@ class LogFiles:
                 yield pos, line
                 pos += len(line) + 1
 
-    def put_spans(self, ids: set[int], end: int) -> dict[int, tuple[int, int]] | None:
-        """{id: (log offset, length)} of the live captures among IDS as of index offset
-        END; None when the smallest has no put line (then ask `_weighted`). The put of
+    def put_entries(self, ids: set[int], end: int) -> dict[int, dict[str, Any]] | None:
+        """{id: put entry} (summary "s", log offset "off" and length "len") of the live
+        captures among IDS as of index offset END; None when the smallest has no put line
+        (then ask `_weighted`). The put of
         the smallest is found by bisection, the lines after it by their first bytes, and
         only the puts wanted and the deletions are parsed: O(log n + bytes since)."""
         fd = self._idx_fd
-        first = min(ids) if ids else 0
+        first, top = (min(ids), max(ids)) if ids else (0, 0)
         start: int | None = None
         hint = self._put_hint
         if hint is not None and hint[0] == self._cur.ino and hint[2] <= first and hint[1] < end:
@@ -687,12 +691,12 @@ class LogFiles:
             start = seek.find_put(fd, end, first)
         if start is None:
             return None
-        found: dict[int, tuple[int, int]] = {}
+        found: dict[int, dict[str, Any]] = {}
         last_put: tuple[int, int] | None = None
 
         def take(entry: dict[str, Any]) -> None:
             if entry["op"] == "put" and entry["id"] in ids:
-                found[entry["id"]] = (int(entry["off"]), int(entry["len"]))
+                found[entry["id"]] = entry
             elif entry["op"] == "del":
                 for cid in entry["ids"]:
                     found.pop(cid, None)
@@ -702,7 +706,8 @@ class LogFiles:
                 take(self.parse_index(line, at))
                 continue
             cid = seek.line_id(line, seek.PUT)
-            last_put = (at, cid)
+            if cid <= top:  # not past the ids: the listener names the next ones later
+                last_put = (at, cid)
             if cid in ids:
                 take(self.parse_index(line, at))
         if last_put is not None:  # the next call (for later ids) starts there

@@ -29,11 +29,37 @@ from hookcli.model.capture import Attempt, Capture
 from hookcli.store import compact, seek
 from hookcli.store.compact import Compacted
 from hookcli.store.live import LiveIds
-from hookcli.store.log import LogFiles, Prepared, Stats, access
+from hookcli.store.log import LogFiles, Prepared, Stats, access, summary_of
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
 RecordFilter = Callable[[dict[str, Any]], bool]
+
+
+class Stored:
+    """A live capture as the index has it: its summary (id, method, path, query, body
+    size, provider, event type...), and its full record, read and parsed only when
+    `record()` is first called. The forwarding helper decides from the summary what a
+    capture needs (a capture that every target skips is never read)."""
+
+    __slots__ = ("_read", "_record", "summary")
+
+    def __init__(
+        self, summary: Summary, record: dict[str, Any] | Callable[[], dict[str, Any]]
+    ) -> None:
+        self.summary = summary
+        self._read: Callable[[], dict[str, Any]] | None = None
+        self._record: dict[str, Any] | None = None
+        if isinstance(record, dict):
+            self._record = record
+        else:
+            self._read = record
+
+    def record(self) -> dict[str, Any]:
+        if self._record is None:
+            assert self._read is not None
+            self._record = self._read()
+        return self._record
 
 
 @dataclass(frozen=True)
@@ -388,21 +414,31 @@ class Store:
                 if record_match is None or record_match(doc):
                     yield doc
 
-    def records_by_id(self, ids: Collection[int]) -> list[dict[str, Any]]:
-        """Full records (attempts not included) of the live captures among IDS, oldest
-        first: what the forwarding helper reads for each batch the listener names. Costs
-        O(log n) reads plus a byte scan of the index from the smallest id on (see
-        LogFiles.put_spans), whatever lies between the end and the ids."""
+    def stored_by_id(self, ids: Collection[int]) -> list[Stored]:
+        """The live captures among IDS, oldest first, as their index summaries, each
+        record read only when asked for: what the forwarding helper takes for each batch
+        the listener names. Costs O(log n) reads plus a byte scan of the index from the
+        smallest id on (see LogFiles.put_entries), whatever lies between the end and the
+        ids. Ask for the records before this Store writes again (a write may reopen the
+        files)."""
         wanted = set(ids)
         if not wanted:
             return []
         files = self._files
         with access(self.root, files.writable):
             fd, end = files.snapshot()
-            spans = files.put_spans(wanted, end)
-            if spans is None:  # the smallest is not in the index: the full walk
-                return list(self.records(ids=wanted))
-            return [files.read_doc(fd, off, n) for _, (off, n) in sorted(spans.items())]
+            puts = files.put_entries(wanted, end)
+            if puts is None:  # the smallest is not in the index: the full walk
+                return [Stored(summary_of(rec), rec) for rec in self.records(ids=wanted)]
+
+        def reader(off: int, n: int) -> Callable[[], dict[str, Any]]:
+            def read() -> dict[str, Any]:
+                with access(self.root, files.writable):
+                    return files.read_doc(fd, off, n)
+
+            return read
+
+        return [Stored(e["s"], reader(e["off"], e["len"])) for _, e in sorted(puts.items())]
 
     # -- following the store (the TUI) -----------------------------------------------------
 

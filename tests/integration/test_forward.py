@@ -563,3 +563,49 @@ def test_stop_with_forwards_pending_records_them_in_the_helper(
     for cid in ids:
         (attempt,) = forwards_of(store, cid)
         assert attempt["status"] is None and "listen stopped" in attempt["error"]
+
+
+def test_a_capture_every_target_skips_is_never_read(tmp_path: Path) -> None:
+    """The forwarding helper offers captures by their index summary: a record is loaded
+    only for a target that takes it, so a flood skipped by a dead target reads nothing.
+    The skips of one batch share a timestamp and are written at its end."""
+    import asyncio
+
+    from hookcli.delivery.routes import Routes
+    from hookcli.model.capture import Capture
+    from hookcli.server.forward import Forwarder, ForwardOptions
+    from hookcli.store import Store
+
+    st = Store(tmp_path / "s")
+    caps = [Capture("POST", f"/n/{n}", "a=1", [], b"{}") for n in range(40)]
+    ids = st.add(caps)
+    loaded: list[int] = []
+    reported: list[tuple[int, Any]] = []
+
+    def load(c: Capture) -> Any:
+        def read() -> Capture:
+            loaded.append(c.id)
+            return c
+
+        return read
+
+    async def main() -> None:
+        fwd = Forwarder(Routes([], [DEAD]), st, reported.extend, ForwardOptions(timeout=5))
+        fwd.start()
+        first = caps[0]
+        fwd.offer(first.id, None, first.path, first.query, len(first.body), load(first))
+        while not reported:  # refused: the target pauses
+            await asyncio.sleep(0.01)
+        with fwd.held():
+            for c in caps[1:]:
+                fwd.offer(c.id, None, c.path, c.query, len(c.body), load(c))
+            assert len(reported) == 1, "written at the end of the batch, not before"
+        await fwd.close(0.5)
+
+    asyncio.run(main())
+    assert loaded == [ids[0]]
+    assert [cid for cid, _ in reported] == ids
+    skips = [a for _, a in reported[1:]]
+    assert {a.error for a in skips} == {PAUSED} and len({a.at for a in skips}) == 1
+    again = Store(tmp_path / "s").get(ids[-1]).forwards
+    assert [(a.target, a.error, a.status) for a in again] == [(f"{DEAD}/n/39?a=1", PAUSED, None)]

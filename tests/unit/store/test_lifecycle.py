@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hookcli.model.capture import Attempt, Capture
-from hookcli.store import NotFound, Store, seek
+from hookcli.store import NotFound, Store, StoreCorrupt, seek
 from hookcli.store.check import check
 from hookcli.store.log import INDEX_NAME, LOG_NAME
 
@@ -388,3 +388,59 @@ def test_prepared_attempts_write_the_bytes_the_dict_path_writes(tmp_path: Path) 
         assert check(root).ok
     for name in (LOG_NAME, INDEX_NAME):
         assert (roots[0] / name).read_bytes() == (roots[1] / name).read_bytes(), name
+
+
+def test_stored_by_id_gives_summaries_and_reads_a_record_only_when_asked(tmp_path: Path) -> None:
+    """The forwarding helper decides from the summary; a record it never asks for is never
+    read: here one whose log line is damaged, which would fail to parse if it were."""
+    root = tmp_path / "s"
+    st = Store(root)
+    ids = st.add([cap(f"/p/{i}", size=10 + i) for i in range(6)])
+    st.delete([ids[1]])
+    st.add_attempts([(ids[2], "forwards", attempt())])
+    with st._files.locked():  # damage capture 5's record in place: same length
+        st._files.sync()
+        put = st._files.lookup(ids[4], os.path.getsize(root / INDEX_NAME))[0]
+    assert put is not None
+    with open(root / LOG_NAME, "r+b") as f:
+        f.seek(put["off"])
+        f.write(b"[")
+    reader = Store(root)
+    got = reader.stored_by_id([*ids, 99])
+    assert [g.summary["id"] for g in got] == [ids[0], *ids[2:]], "deleted and absent left out"
+    summaries = {s["id"]: s for s in Store(root).summaries(limit=None)}
+    assert all(g.summary == summaries[g.summary["id"]] for g in got)
+    assert got[0].summary["path"] == "/p/0" and got[0].summary["body_size"] == 10
+    for g in (got[0], got[1], got[4]):
+        rec = g.record()
+        assert rec["id"] == g.summary["id"] and rec["path"] == g.summary["path"]
+        assert Capture.from_record(rec).body == b"x" * g.summary["body_size"]
+        assert g.record() is rec, "read once"
+    with pytest.raises(StoreCorrupt, match=f"byte {put['off']}"):
+        got[3].record()
+
+
+def test_stored_by_id_bisects_once_while_the_index_runs_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a flood the listener has written more captures than it has named yet: the
+    helper's next batch starts its scan where the last one's ids ended (no bisection),
+    not at the last put it saw."""
+    root = tmp_path / "s"
+    writer, helper = Store(root), Store(root)
+    bisections = []
+    real = seek.find_put
+
+    def counted(fd: int, end: int, target: int) -> int | None:
+        bisections.append(target)
+        return real(fd, end, target)
+
+    monkeypatch.setattr(seek, "find_put", counted)
+    named = writer.add([cap() for _ in range(30)])
+    for _ in range(12):
+        ahead = writer.add([cap() for _ in range(30)])  # written, not yet named
+        got = helper.stored_by_id(named)
+        assert [g.summary["id"] for g in got] == named
+        helper.add_attempts([(i, "forwards", attempt(502)) for i in named[::7]])
+        named = ahead
+    assert bisections == [1]
