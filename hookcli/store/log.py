@@ -338,11 +338,13 @@ class LogFiles:
 
     def _same_live(self, live: LiveIds, next_id: int) -> bool:
         """Whether files just reopened hold exactly the captures LIVE holds, byte for byte,
-        and nothing else: what a compaction leaves of a store nobody else wrote to since
-        this process last read it. Then the live ids need not be folded from the whole
-        index again (under `--keep` a compaction comes every N or so captures). Anything
-        another process appended (a capture, a deletion, an attempt) before or after the
-        compaction changes the next id, the live count or the log's size."""
+        besides garbage: what a compaction leaves of a store nobody else wrote to since
+        this process last read it (the lines this process appended while it ran are copied
+        as they are, deletions included: their bytes are the new garbage). Then the live
+        ids need not be folded from the whole index again (under `--keep` a compaction
+        comes every N or so captures). Anything another process appended (a capture, a
+        deletion, an attempt) before, during or after the compaction changes the next id,
+        the live count or the log's size."""
         cur = self._cur
         if cur.next_id != next_id or cur.live != len(live) or self._idx_fd < 0:
             return False
@@ -354,7 +356,7 @@ class LogFiles:
         except (ValueError, KeyError, TypeError, StoreCorrupt):
             return False
         size = os.fstat(self._log_fd).st_size
-        return size == cur.log_end == meta_end + live.total
+        return size == cur.log_end == meta_end + live.total + cur.garbage
 
     def _start_from_index_tail(self) -> None:
         """Fresh open: take the state from the index's last complete line (O(1))."""

@@ -151,6 +151,49 @@ def test_retention_after_a_compaction_elsewhere_counts_what_is_live(
     assert Store(root).info().stats.captures == 200
 
 
+@pytest.mark.parametrize("elsewhere", ["nothing", "attempt", "rm", "put"])
+def test_retention_keeps_its_live_ids_across_a_compaction_it_wrote_during(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, elsewhere: str
+) -> None:
+    """Under load the listener appends (captures and their retention deletions) while the
+    helper compacts: the compaction copies those lines as they are, and the listener keeps
+    its live ids (no fold of the whole index per compaction) when nothing but its own
+    lines came meanwhile. A line from another process during the compaction makes it
+    fold them again. Either way the ids are those of the files, and N are kept."""
+    from hookcli.store import compact as compaction
+
+    root = tmp_path / "s"
+    writer, other = Store(root), Store(root)
+    writer.add([cap(size=3000) for _ in range(600)], keep=200)  # ids 401-600 live
+    real_bulk = compaction._bulk
+
+    def bulk_while_writing(*args: object) -> None:
+        real_bulk(*args)  # type: ignore[arg-type]
+        for _ in range(3):  # after the compaction's snapshot: copied by its tail
+            writer.add([cap() for _ in range(30)], keep=200)
+        if elsewhere == "attempt":
+            other.add_attempt(590, "forwards", attempt())
+        elif elsewhere == "rm":
+            other.delete([595])
+        elif elsewhere == "put":
+            other.add([cap(path="/other")])
+
+    monkeypatch.setattr(compaction, "_bulk", bulk_while_writing)
+    before = writer._files.live
+    assert other.compact() is not None
+    writer.add([cap()], keep=200)
+    kept = writer._files.live is before
+    assert kept == (elsewhere == "nothing"), "kept only when all it missed was its own"
+    fresh = Store(root)
+    with fresh._files.locked():
+        fresh._files.track_live()
+        fresh._files.sync()
+        assert list(fresh._files.live.newest_first()) == list(writer._files.live.newest_first())
+        assert fresh._files.live.total == writer._files.live.total
+    assert len(live_ids(root)) == 200
+    assert check(root).ok
+
+
 def test_lines_appended_during_a_compaction_are_kept_in_the_fast_layout(tmp_path: Path) -> None:
     """A compaction copies what was appended while it ran (with and without the store's
     lock), every put line in the layout the next compaction moves without parsing."""
