@@ -108,6 +108,9 @@ def compact(files: LogFiles) -> Compacted:
             idx_end, log_end = _tail(files, out, idx_end, log_end, locked=False)
             out.flush()
             datasync(out.log_fd)  # the bulk reaches the disk outside the lock
+            datasync(out.idx_fd)
+            # and what came during those syncs: the lock is held for what comes after
+            idx_end, log_end = _tail(files, out, idx_end, log_end, locked=False)
             with files.locked():
                 files.sync()
                 if files.generation != generation:
@@ -143,8 +146,8 @@ def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
     for _, line in seek.lines_with(idx_fd, 0, idx_end, seek.DEL):
         deleted.update(files.parse_index(line)["ids"])
     kept: set[int] = set()
-    prev = 0
-    for at, line in files.index_lines(0, idx_end):
+    start, prev = first_live(files, idx_end, deleted)
+    for at, line in files.index_lines(start, idx_end):
         stamps = seek.stamps_at(line)
         if stamps < 0:  # an index line from before the running fields
             entry = files.parse_index(line, at)
@@ -167,6 +170,27 @@ def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
             if cid in kept:
                 out.moved(line, stamps, "attempt", cid, prev, end)
         prev = end
+
+
+def first_live(files: LogFiles, idx_end: int, deleted: set[int]) -> tuple[int, int]:
+    """(index offset, log offset) of the put line of the oldest capture not DELETED, when
+    every line before it is dead: under retention the deleted captures are the oldest,
+    about half the index when a compaction is due, and their lines need not be read.
+    (0, 0) when nothing can be skipped that way. The puts before it have smaller ids
+    (ids ascend with the offset), all deleted: from the first put's id on, each id up to
+    it is; and an attempt line follows its capture's put."""
+    _, fd = files.fds()
+    first = seek.next_put(fd, 0, idx_end)
+    if first is None or first[1] not in deleted:
+        return 0, 0
+    cid = first[1]
+    while cid in deleted:
+        cid += 1
+    at = seek.find_put(fd, idx_end, cid)
+    if at is None:  # no put of that id here (deleted before an earlier compaction)
+        return 0, 0
+    entry = files.parse_index(seek.read_line(fd, at, idx_end), at)
+    return at, int(entry["off"])
 
 
 def _tail(files: LogFiles, out: _Copy, idx_end: int, log_end: int, locked: bool) -> tuple[int, int]:
