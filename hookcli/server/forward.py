@@ -86,6 +86,9 @@ class Forwarder:
         self._flush_timer: asyncio.Handle | None = None
         self._closing = False
         self._held = ""  # the timestamp of a held batch's skips (see `held`)
+        #: skipped attempts, (base, path, query, reason, time) -> the Attempt: captures
+        #: skipped alike in a batch share it (and the store encodes it once)
+        self._skips: dict[tuple[str, str, str, str, str], Attempt] = {}
 
     def start(self) -> None:
         """Open the client session and start the workers (inside the running loop)."""
@@ -148,8 +151,14 @@ class Forwarder:
         self._skipped(capture.id, capture.path, capture.query, base, why)
 
     def _skipped(self, cid: int, path: str, query: str, base: str, why: str, at: str = "") -> None:
-        url = join_url(base, path, query)
-        self._record(cid, Attempt(at or now_iso(), url, None, 0.0, why, base=base))
+        key = (base, path, query, why, at or now_iso())
+        attempt = self._skips.get(key)
+        if attempt is None:  # one per target and reason in a batch: shared, never changed
+            if len(self._skips) >= 256:
+                self._skips.clear()
+            url = join_url(base, path, query)
+            attempt = self._skips[key] = Attempt(key[4], url, None, 0.0, why, base=base)
+        self._record(cid, attempt)
 
     # -- workers ---------------------------------------------------------------------------
 

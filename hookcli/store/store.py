@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hookcli.errors import HookcliError, UsageError
 from hookcli.model.capture import Attempt, Capture
 from hookcli.store import compact, seek
@@ -179,10 +181,16 @@ class Store:
         """Record forward/replay attempts, all in one locked append (a busy forwarder or a
         `replay --repeat` writes them in batches, not one lock per attempt)."""
         ops = []
+        # an attempt shared by several captures (a flood's skips) is encoded once; each is
+        # kept here with its bytes, so that no id() is reused while this runs
+        encoded: dict[int, tuple[Attempt, bytes]] = {}
         for capture_id, kind, attempt in items:
             if kind not in ("forwards", "replays"):
                 raise ValueError(kind)
-            ops.append(Prepared.attempt(capture_id, kind, attempt.to_record()))
+            done = encoded.get(id(attempt))
+            if done is None:
+                done = encoded[id(attempt)] = (attempt, orjson.dumps(attempt.to_record()))
+            ops.append(Prepared.attempt(capture_id, kind, done[1]))
         if not ops:
             return
         files = self._files

@@ -535,3 +535,28 @@ def test_compaction_skipping_the_dead_prefix_writes_what_the_full_walk_writes(
             assert (root / name).read_bytes() == (full / name).read_bytes(), (trial, name)
         assert check(root).ok
     assert skipped >= 4, "the dead prefix was skipped in some of the trials"
+
+
+def test_an_attempt_shared_by_captures_is_written_as_each_of_its_copies(tmp_path: Path) -> None:
+    """A flood's skips share one Attempt per target and reason, encoded once; the lines
+    are those of one Attempt per capture. Attempts made one at a time by a generator
+    (each freed before the next: a reused id()) are each written as themselves."""
+    shared = Attempt("2026-01-01T00:00:00+00:00", "http://t/a", None, 0.0, "skipped: x")
+    roots = []
+    for mode in ("shared", "copies"):
+        root = tmp_path / mode
+        roots.append(root)
+        st = Store(root)
+        ids = st.add([cap(when=datetime(2026, 1, 1, tzinfo=UTC)) for _ in range(4)])
+        if mode == "shared":
+            st.add_attempts([(i, "forwards", shared) for i in ids])
+        else:
+            st.add_attempts([(i, "forwards", Attempt(**vars(shared))) for i in ids])
+    for name in (LOG_NAME, INDEX_NAME):
+        assert (roots[0] / name).read_bytes() == (roots[1] / name).read_bytes(), name
+    st = Store(tmp_path / "fresh")
+    ids = st.add([cap() for _ in range(50)])
+    st.add_attempts((i, "replays", Attempt(f"at {i}", f"http://t/{i}", 200 + i, 1.0)) for i in ids)
+    for i in ids:
+        (a,) = st.get(i).replays
+        assert (a.at, a.target, a.status) == (f"at {i}", f"http://t/{i}", 200 + i)
