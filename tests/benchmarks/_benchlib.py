@@ -95,7 +95,11 @@ class Server:
 
     @classmethod
     def hookcli(cls, store: Path, json_out: bool = False, extra: Sequence[str] = ()) -> Server:
-        """`hookcli listen` on STORE, with EXTRA options (`--no-fsync`, `--keep N`)."""
+        """`hookcli listen` on STORE, with EXTRA options (`--no-fsync`, `--keep N`). The
+        page cache is written back first: a run otherwise starts while the kernel still
+        writes out the hundreds of megabytes the previous run left (its index is never
+        synced), and its own syncs wait behind that, whichever variant ran before."""
+        os.sync()
         port = free_port()
         argv = [*HOOKCLI_ARGV, "listen", "--host", HOST, "--port", str(port)]
         argv += ["--store", str(store), *extra]
