@@ -68,6 +68,7 @@ class LiveLines:
         self._clock: tuple[str, str] = ("", "")  # (received_at up to seconds, local HH:MM:SS)
         self._statuses: dict[int | None, str] = {}
         self._skips: dict[tuple[str, str], str] = {}
+        self._at: tuple[str, str] = ("", "")  # (an attempt's time, as shown)
 
     def _local_time(self, iso: str) -> str:
         """HH:MM:SS in local time, converted once per second of arrivals, not per request."""
@@ -100,7 +101,10 @@ class LiveLines:
     def forwarded(self, capture_id: int, a: Attempt) -> str:
         """One forward attempt, under its capture's line: target, status, latency, and
         what went wrong (the error, or the first line of a non-2xx answer)."""
-        head = f"{self._c(_DIM, self._local_time(a.at))}  {self._c(_BOLD, f'#{capture_id:<5}')}  "
+        at = self._at
+        if at[0] != a.at:  # a batch's attempts share their time
+            at = self._at = (a.at, self._c(_DIM, self._local_time(a.at)))
+        head = f"{at[1]}  {self._c(_BOLD, f'#{capture_id:<5}')}  "
         if a.status is None and a.error and a.error.startswith(_NOT_SENT):
             return head + self._not_sent(a.target, a.error)  # nothing went out: no latency
         head += f"→ {visible(a.target)}  "

@@ -42,7 +42,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -189,8 +189,10 @@ class Cursor:
         return True
 
 
-@dataclass(frozen=True)
-class Prepared:
+_KINDS = {kind: orjson.dumps(kind) for kind in ("forwards", "replays")}
+
+
+class Prepared(NamedTuple):
     """An attempt's log line and the start of its index line, made before taking the
     store's lock (their bytes do not depend on where they land): under the lock only
     the running fields are added. A busy forwarder's batch of attempts thus holds the lock
@@ -205,7 +207,7 @@ class Prepared:
         """RECORD: the attempt's record, or that record encoded (orjson.dumps)."""
         # the record encoded once for both (orjson writes a dict's keys in order, with no
         # spaces: these are the bytes of the whole dicts encoded)
-        start = b'{"op":"attempt","id":%d,"kind":%b' % (cid, orjson.dumps(kind))
+        start = b'{"op":"attempt","id":%d,"kind":%b' % (cid, _KINDS.get(kind) or orjson.dumps(kind))
         a = record if isinstance(record, bytes) else orjson.dumps(record)
         line = b'%b,"attempt":%b}\n' % (start, a)
         return cls(cid, line, b'%b,"len":%d,"a":%b' % (start, len(line), a))
