@@ -50,6 +50,7 @@ from hookcli.store.log import (
 AUTO_MIN_GARBAGE = 1 << 20
 _COPY = 4 << 20
 _STAMPS = ("end", "n", "c", "g", "k")  # the running fields, rewritten last by stamp()
+_OP_HEADS = {op: b'{"op":"%s",' % op.encode() for op in ("put", "attempt", "del")}
 
 
 def due(stats: Stats) -> bool:
@@ -250,6 +251,8 @@ class _Copy:
         self.lines: list[tuple[int, int, bytes]] = []  # adjacent lines still to copy
         self.index: list[bytes] = []
         self.index_size = 0
+        self.out: list[bytes] = []  # log lines copied, not yet written
+        self.out_size = 0
 
     def meta(self) -> None:
         """The first line: the next id, so that ids keep counting whatever is dropped."""
@@ -277,7 +280,9 @@ class _Copy:
         have (its operation and id)."""
         if self.lines and self.lines[-1][1] != start:
             self._copy()
-        head = b'{"op":"%s",' % op.encode() + (b'"id":%d,' % cid if cid is not None else b"")
+        head = _OP_HEADS.get(op) or b'{"op":"%s",' % op.encode()
+        if cid is not None:
+            head += b'"id":%d,' % cid
         self.lines.append((start, end, head))
         if end - self.lines[0][0] >= _COPY:
             self._copy()
@@ -325,7 +330,17 @@ class _Copy:
                     " (`hookcli store check` says more)",
                 )
         self.lines = []
-        write_all(self.log_fd, data)
+        # under retention the live lines come in runs of a batch (its deletion line is
+        # dropped): written together, not one write per run
+        self.out.append(data)
+        self.out_size += len(data)
+        if self.out_size >= _COPY:
+            self._write_log()
+
+    def _write_log(self) -> None:
+        write_all(self.log_fd, b"".join(self.out))
+        self.out = []
+        self.out_size = 0
 
     def _write_index(self) -> None:
         write_all(self.idx_fd, b"".join(self.index))
@@ -334,6 +349,7 @@ class _Copy:
 
     def flush(self) -> None:
         self._copy()
+        self._write_log()
         self._write_index()
 
     def __enter__(self) -> _Copy:
