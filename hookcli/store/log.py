@@ -203,12 +203,11 @@ class Prepared(NamedTuple):
     head: bytes
 
     @classmethod
-    def attempt(cls, cid: int, kind: str, record: dict[str, Any] | bytes) -> Prepared:
-        """RECORD: the attempt's record, or that record encoded (orjson.dumps)."""
+    def attempt(cls, cid: int, kind: str, a: bytes) -> Prepared:
+        """A: the attempt's record, encoded (orjson.dumps)."""
         # the record encoded once for both (orjson writes a dict's keys in order, with no
         # spaces: these are the bytes of the whole dicts encoded)
         start = b'{"op":"attempt","id":%d,"kind":%b' % (cid, _KINDS.get(kind) or orjson.dumps(kind))
-        a = record if isinstance(record, bytes) else orjson.dumps(record)
         line = b'%b,"attempt":%b}\n' % (start, a)
         return cls(cid, line, b'%b,"len":%d,"a":%b' % (start, len(line), a))
 

@@ -46,22 +46,20 @@ class Stored:
 
     __slots__ = ("_read", "_record", "summary")
 
-    def __init__(
-        self, summary: Summary, record: dict[str, Any] | Callable[[], dict[str, Any]]
-    ) -> None:
+    def __init__(self, summary: Summary, read: Callable[[], dict[str, Any]]) -> None:
         self.summary = summary
-        self._read: Callable[[], dict[str, Any]] | None = None
+        self._read = read
         self._record: dict[str, Any] | None = None
-        if isinstance(record, dict):
-            self._record = record
-        else:
-            self._read = record
 
     def record(self) -> dict[str, Any]:
         if self._record is None:
-            assert self._read is not None
             self._record = self._read()
         return self._record
+
+
+def _given(record: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """A Stored record that was read already."""
+    return lambda: record
 
 
 @dataclass(frozen=True)
@@ -437,7 +435,7 @@ class Store:
             fd, end = files.snapshot()
             puts = files.put_entries(wanted, end)
             if puts is None:  # the smallest is not in the index: the full walk
-                return [Stored(summary_of(rec), rec) for rec in self.records(ids=wanted)]
+                return [Stored(summary_of(r), _given(r)) for r in self.records(ids=wanted)]
 
         def reader(off: int, n: int) -> Callable[[], dict[str, Any]]:
             def read() -> dict[str, Any]:

@@ -10,6 +10,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from hookcli.model.capture import Attempt, Capture
@@ -423,7 +424,7 @@ def test_prepared_attempts_write_the_bytes_the_dict_path_writes(tmp_path: Path) 
         with files.locked():
             files.sync()
             files.append(
-                [Prepared.attempt(i, k, rec) for i, k in items]
+                [Prepared.attempt(i, k, orjson.dumps(rec)) for i, k in items]
                 if prepared
                 else [{"op": "attempt", "id": i, "kind": k, "attempt": rec} for i, k in items]
             )
