@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hookcli.cli.common import JsonOpt, StoreOpt, handled, open_store, print_json
+from hookcli.cli.filters import EventOpt, MethodOpt, PathOpt, SearchOpt, SinceOpt
 from hookcli.errors import HookcliError, UsageError
 
 if TYPE_CHECKING:
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 
 def replay(
     ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="Capture ids, ranges like 3-7, or last.")
-    ],
+        list[str] | None,
+        typer.Argument(metavar="ID...", help="Capture ids, ranges like 3-7, or last."),
+    ] = None,
     to: Annotated[
         str | None,
         typer.Option(
@@ -107,10 +109,49 @@ def replay(
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify the target's TLS certificate.")
     ] = False,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="URL|recorded",
+            help="Also send each capture to URL (or take the answer recorded when it was "
+            "forwarded or last replayed) and compare the two answers; exit 1 if any differ.",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="PATH",
+            help="With --compare: leave out differences at this path (glob, repeatable): "
+            "'body.data.id', 'headers.x-*'.",
+        ),
+    ] = None,
+    ignore_header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-header",
+            metavar="NAME",
+            help="With --compare: a header that may differ, beside Date, Server and the "
+            "other volatile ones (repeatable).",
+        ),
+    ] = None,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every capture that the filters let through (--provider also selects)."
+        ),
+    ] = False,
+    method: MethodOpt = None,
+    path: PathOpt = None,
+    event: EventOpt = None,
+    since: SinceOpt = None,
+    search: SearchOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Send captures again: same method, path, headers and byte-exact body, or re-signed."""
+    """Send captures again: same method, path, headers and byte-exact body, or re-signed;
+    with --compare, to two versions of the app, answers compared."""
     import asyncio
 
     from hookcli import config
@@ -143,9 +184,19 @@ def replay(
         concurrency=concurrency,
         insecure=insecure,
     )
+    if (ignore or ignore_header) and compare is None:
+        raise UsageError("--ignore and --ignore-header apply to --compare")
     db = open_store(store)
-    captures = [db.get(cid) for cid in _ordered_ids(db, ids)]
+    captures = [
+        db.get(cid)
+        for cid in _selected(db, ids or [], all_, provider, method, path, event, since, search)
+    ]
     cfg = config.load()
+    if compare is not None:
+        from hookcli.cli.replay_compare import run_compare
+
+        run_compare(db, captures, opts, compare, ignore or [], ignore_header or [], cfg, json_out)
+        return
     plan = core.plan(captures, opts, lambda name: config.secret_for(name, secret, cfg), cfg.hmac)
     for note in plan.notes:
         sys.stderr.write(f"note: {note}\n")
@@ -180,6 +231,37 @@ def replay(
         )
     if failed:
         raise _failure(failed, len(done))
+
+
+def _selected(
+    db: Store,
+    refs: list[str],
+    all_: bool,
+    provider: str | None,
+    *filter_opts: str | None,
+) -> list[int]:
+    """The ids to replay: those named, or with --all (or a filter) every capture the `ls`
+    filters let through, oldest first."""
+    from hookcli.cli.filters import make_filters
+    from hookcli.store.query import Filters
+
+    method, path, event, since, search = filter_opts
+    filters = make_filters(method, path, provider if all_ else None, event, since, search)
+    if refs and (all_ or filters != Filters()):
+        raise UsageError("give capture ids, or --all and filters, not both")
+    if refs:
+        return _ordered_ids(db, refs)
+    if not all_ and filters == Filters():
+        raise UsageError(
+            "name the captures to replay", "give ids such as 12, 3-7 or last, or --all"
+        )
+    found = db.summaries(
+        filters.summary_query(), None, filters.record_query(), filters.stop_before()
+    )
+    ids = sorted(int(s["id"]) for s in found)
+    if not ids:
+        raise HookcliError("no capture matches: nothing was sent", "see `hookcli ls`")
+    return ids
 
 
 def _ordered_ids(db: Store, refs: list[str]) -> list[int]:

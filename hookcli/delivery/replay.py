@@ -54,6 +54,7 @@ class Delivery:
     duplicate: int = 1  # which of --duplicate
     signed: bool = False  # re-signed for this send
     attempts: list[Attempt] = field(default_factory=list)
+    compare: str | None = None  # `replay --compare`: set on each attempt (Attempt.compare)
 
     @property
     def ok(self) -> bool:
@@ -244,6 +245,7 @@ async def send_all(
         for d in queue:
 
             def seen(attempt: Attempt, wait: float | None, d: Delivery = d) -> None:
+                attempt.compare = d.compare
                 recorder.add(d.capture_id, attempt)
                 if on_attempt is not None:
                     on_attempt(d, attempt, wait)

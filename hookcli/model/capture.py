@@ -32,13 +32,16 @@ class Attempt:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     response_size: int | None = None  # bytes, when known (read fully, or Content-Length)
     retry: int = 0  # 0 for the first try of a delivery, then 1, 2, ...
+    # `replay --compare`: "PAIR SIDE", SIDE a (the --to target), b (the --compare target)
+    # or new (compared with the answer recorded before); the two sides share PAIR
+    compare: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
     def to_record(self) -> dict[str, Any]:
-        return {
+        record = {
             "base": self.base,
             "at": self.at,
             "target": self.target,
@@ -50,6 +53,9 @@ class Attempt:
             "response_size": self.response_size,
             "retry": self.retry,
         }
+        if self.compare is not None:  # only on the attempts of a comparison
+            record["compare"] = self.compare
+        return record
 
     @classmethod
     def from_record(cls, d: dict[str, Any]) -> Attempt:
@@ -64,6 +70,7 @@ class Attempt:
             response_headers=[(str(k), str(v)) for k, v in d.get("response_headers") or []],
             response_size=d.get("response_size"),
             retry=int(d.get("retry") or 0),
+            compare=d.get("compare"),
         )
 
 

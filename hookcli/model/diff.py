@@ -71,8 +71,14 @@ class BodyView:
 
 def body_view(c: Capture) -> BodyView:
     """C's body with any Content-Encoding undone, classified and parsed."""
-    data, _ = bodycodec.content_decoded(c.body, hdrs.get(c.headers, "content-encoding"))
-    kind = bodycodec.kind(data, hdrs.get(c.headers, "content-type"))
+    return view_of(c.body, c.headers)
+
+
+def view_of(body: bytes, headers: Sequence[tuple[str, str]]) -> BodyView:
+    """BODY (sent with HEADERS) with any Content-Encoding undone, classified and parsed:
+    a request's body or a target's answer."""
+    data, _ = bodycodec.content_decoded(body, hdrs.get(headers, "content-encoding"))
+    kind = bodycodec.kind(data, hdrs.get(headers, "content-type"))
     parsed: Any = None
     if kind == "json":
         parsed = json.loads(data)
@@ -85,6 +91,11 @@ def diff_captures(a: Capture, b: Capture, ignore: Sequence[str] = ()) -> list[Di
     """Every difference between A and B, in request order: request line, headers, body.
     Entries whose path matches an IGNORE glob, or lies under one, are left out."""
     entries = [*_request_line(a, b), *_headers(a, b), *_bodies(body_view(a), body_view(b))]
+    return without_ignored(entries, ignore)
+
+
+def without_ignored(entries: list[DiffEntry], ignore: Sequence[str]) -> list[DiffEntry]:
+    """ENTRIES less those whose path matches an IGNORE glob, or lies under one."""
     if not ignore:
         return entries
     patterns = [_normal_pattern(p) for p in ignore]
@@ -113,8 +124,17 @@ def _grouped(pairs: Iterable[tuple[str, str]], lower: bool = False) -> dict[str,
 
 
 def _headers(a: Capture, b: Capture) -> Iterator[DiffEntry]:
-    ha, hb = _grouped(a.headers, lower=True), _grouped(b.headers, lower=True)
+    return header_entries(a.headers, b.headers)
+
+
+def header_entries(
+    a: Sequence[tuple[str, str]], b: Sequence[tuple[str, str]], skip: frozenset[str] = frozenset()
+) -> Iterator[DiffEntry]:
+    """Headers compared by lower-cased name, those named in SKIP (lower case) left out."""
+    ha, hb = _grouped(a, lower=True), _grouped(b, lower=True)
     for name in _union(ha, hb):
+        if name in skip:
+            continue
         yield from _leaf(f"headers.{name}", ha.get(name, _MISSING), hb.get(name, _MISSING))
 
 
@@ -141,6 +161,11 @@ def _same(x: Any, y: Any) -> bool:
     if isinstance(x, list):
         return len(x) == len(y) and all(_same(i, j) for i, j in zip(x, y, strict=True))
     return bool(x == y)
+
+
+def body_entries(a: BodyView, b: BodyView) -> Iterator[DiffEntry]:
+    """Two bodies compared: JSON by path, forms by field, anything else as one `body`."""
+    return _bodies(a, b)
 
 
 def _bodies(a: BodyView, b: BodyView) -> Iterator[DiffEntry]:

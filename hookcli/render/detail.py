@@ -184,6 +184,13 @@ def _hex_width(width: int) -> int:
     return 16 if width >= 78 else 8
 
 
+def compare_role(tag: str) -> str:
+    """An attempt's part in a `replay --compare`: `compare 6deff0ab a` and so on."""
+    pair, _, side = tag.partition(" ")
+    what = {"a": "side a", "b": "side b", "new": "against the recorded answer"}.get(side, side)
+    return visible(f"compare {pair}, {what}")
+
+
 def attempts_table(attempts: list[Attempt]) -> RenderableType:
     """Each attempt as `time  status  latency  target`, the target's answer (or the error)
     under it: the lines fit any width, where a five-column table would not."""
@@ -199,6 +206,8 @@ def _attempt_lines(attempts: list[Attempt], console: Console, width: int) -> Ite
         head.append(status_text(a.status), style="green" if a.ok else "red")
         head.append(f"  {a.latency_ms:.0f} ms  ", style="dim")
         head.append(visible(a.target))
+        if a.compare:
+            head.append(f"  ({compare_role(a.compare)})", style="dim")
         yield from hanging(head, console, width, 0, 10)
         answer = (a.error or a.response_excerpt).strip().splitlines()
         if answer:
