@@ -6,7 +6,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 from hookcli.delivery.client import new_session, send
-from hookcli.delivery.prepare import origin
+from hookcli.delivery.prepare import host_header, public_url
 from hookcli.events.builder import FabricatedRequest
 from hookcli.model.capture import Attempt, Capture
 from hookcli.store import Store
@@ -16,7 +16,7 @@ def send_and_record(
     store: Store, req: FabricatedRequest, timeout: float
 ) -> tuple[Capture, Attempt]:
     parts = urlsplit(req.url)
-    wire_headers = [("Host", parts.netloc), *req.headers]
+    wire_headers = [("Host", host_header(req.url)), *req.headers]
     if req.body:
         wire_headers.append(("Content-Length", str(len(req.body))))
     cap = Capture(
@@ -37,7 +37,7 @@ def send_and_record(
         return outcome.attempt
 
     attempt = asyncio.run(go())
-    attempt.base = origin(req.url)
+    attempt.base = public_url(f"{parts.scheme}://{parts.netloc}")
     cap.response = {"status": attempt.status}
     cap.replays.append(attempt)
     store.add([cap])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from hookcli.cli.common import open_store
 from hookcli.cli.live_print import LinePrinter
+from hookcli.delivery.prepare import public_url
 from hookcli.delivery.routes import Routes
 from hookcli.errors import HookcliError
 from hookcli.model.escape import visible
@@ -66,8 +67,10 @@ class Printer(LinePrinter):
         if self.as_json:
             ev: dict[str, object] = {"event": "listening", "url": url, "store": str(store_path)}
             if routes:
-                ev["forward_to"] = list(routes.default)
-                ev["routes"] = [r.to_record() for r in routes.routes]
+                ev["forward_to"] = [public_url(u) for u in routes.default]
+                ev["routes"] = [
+                    {**r.to_record(), "to": [public_url(u) for u in r.to]} for r in routes.routes
+                ]
             self._emit(ev)
             if self.public_url:
                 self._emit({"event": "tunnel", "public_url": self.public_url})
@@ -76,10 +79,13 @@ class Printer(LinePrinter):
         if self.public_url:
             out.append(f"Public URL: {self.public_url}  (tunnel to {url})")
         if routes:
-            out += [f"Route {visible(r.event)} → {', '.join(r.to)}" for r in routes.routes]
+            out += [
+                f"Route {visible(r.event)} → {', '.join(map(public_url, r.to))}"
+                for r in routes.routes
+            ]
             if routes.default:
                 rest = "Everything else" if routes.routes else "Forwarding"
-                out.append(f"{rest} → {', '.join(routes.default)}")
+                out.append(f"{rest} → {', '.join(map(public_url, routes.default))}")
         sys.stdout.write("\n".join(out) + "\n")
         sys.stdout.flush()
 

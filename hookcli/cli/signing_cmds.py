@@ -235,11 +235,12 @@ def fabricate(
     if print_only:
         from urllib.parse import urlsplit
 
+        from hookcli.delivery.prepare import host_header
         from hookcli.model.wire import render_request
 
         parts = urlsplit(request.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        host = [("Host", parts.netloc)]
+        host = [("Host", host_header(request.url))]
         sys.stdout.buffer.write(
             render_request(request.method, target, host + request.headers, request.body)
         )

@@ -26,7 +26,7 @@ from hookcli.delivery.http1 import (
     Client,
     Disconnected,
 )
-from hookcli.delivery.prepare import Outgoing, end_to_end, origin
+from hookcli.delivery.prepare import Outgoing, end_to_end, origin, public_url
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
 
@@ -83,7 +83,7 @@ async def send(
         limit = session.timeout if timeout is None else timeout
         error, retryable = describe_error(e, url, limit)
     latency = (time.perf_counter() - start) * 1000
-    return Outcome(Attempt(at, url, None, round(latency, 2), error, ""), retryable)
+    return Outcome(Attempt(at, public_url(url), None, round(latency, 2), error, ""), retryable)
 
 
 def _answered(at: str, start: float, url: str, answer: Answer) -> Outcome:
@@ -100,7 +100,7 @@ def _answered(at: str, start: float, url: str, answer: Answer) -> Outcome:
             error = f"redirected to {location} (not followed)"
     attempt = Attempt(
         at,
-        url,
+        public_url(url),
         status,
         round(latency, 2),
         error,
@@ -181,7 +181,7 @@ async def deliver(
             session, out.method, out.url, out.headers, out.body, timeout, out.headers_encoding
         )
         attempt = outcome.attempt
-        attempt.base = out.base
+        attempt.base = public_url(out.base)
         attempt.retry = retry
         attempts.append(attempt)
         wait = None

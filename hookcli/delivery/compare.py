@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from hookcli.delivery import replay
-from hookcli.delivery.prepare import check_url
+from hookcli.delivery.prepare import check_url, public_url
 from hookcli.errors import UsageError
 from hookcli.model import answers
 from hookcli.model.capture import Attempt, Capture
@@ -80,7 +80,9 @@ class Pair:
         elif a.status is None:
             self.error = a.error or f"no answer from {a.target}"
         elif b is None or b.status is None:
-            self.error = (b.error if b else None) or f"no answer from {self.b.outgoing.url}"
+            self.error = (
+                b.error if b else None
+            ) or f"no answer from {public_url(self.b.outgoing.url)}"
         if self.error is not None:
             return
         assert a is not None and b is not None

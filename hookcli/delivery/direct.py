@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from hookcli.delivery.prepare import Outgoing, end_to_end
+from hookcli.delivery.prepare import Outgoing, end_to_end, host_header
 from hookcli.errors import HookcliError
 from hookcli.model import headers as hdrs
 
@@ -67,7 +67,7 @@ def send_bytes(
         conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout or None)
     try:
         conn.putrequest(method, _target(url), skip_host=True, skip_accept_encoding=True)
-        conn.putheader("Host", parts.netloc)
+        conn.putheader("Host", host_header(url))
         for name, value in headers:
             conn.putheader(name.decode("latin-1"), value)
         if body or method.upper() in _BODY_METHODS:
@@ -98,7 +98,7 @@ def over_http(out: Outgoing, timeout: float | None = 30.0) -> Answer:
 def _app_headers(out: Outgoing) -> list[tuple[bytes, bytes]]:
     """The header bytes an app sees from a server: Host first, the request's end-to-end
     headers in order (in the capture's `headers_encoding`), then Content-Length."""
-    headers = [(b"Host", urlsplit(out.url).netloc.encode("ascii"))]
+    headers = [(b"Host", host_header(out.url).encode("ascii"))]
     headers += hdrs.encode(end_to_end(out.headers), out.headers_encoding)
     if out.body or out.method in _BODY_METHODS:
         headers.append((b"Content-Length", str(len(out.body)).encode("ascii")))

@@ -35,6 +35,7 @@ import time
 from collections.abc import Sequence
 from urllib.parse import quote, unquote, urlsplit
 
+from hookcli.delivery.prepare import public_url
 from hookcli.model.capture import EXCERPT_BYTES
 
 #: seconds a kept-alive connection may sit unused and still be reused
@@ -542,12 +543,12 @@ def _split(url: str) -> tuple[Key, str, str, str | None]:
     forwarder sends to the same few paths thousands of times a second."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadRequest(f"not an http(s) URL: {url!r}")
+        raise BadRequest(f"not an http(s) URL: {public_url(url)!r}")
     default = 443 if parts.scheme == "https" else 80
     try:
         port = parts.port or default
     except ValueError:
-        raise BadRequest(f"bad port in {url!r}") from None
+        raise BadRequest(f"bad port in {public_url(url)!r}") from None
     hostname = parts.hostname
     host = f"[{hostname}]" if ":" in hostname else hostname
     if port != default:

@@ -75,9 +75,17 @@ def end_to_end(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def check_url(url: str, flag: str = "--to") -> str:
+    """URL, when it is an http(s) URL that can go on a request line as given: a line break
+    or control character would be dropped or change the URL, so it is refused."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{flag}: {url!r} is not an http(s) URL", "e.g. http://localhost:3000")
+        raise UsageError(
+            f"{flag}: {public_url(url)!r} is not an http(s) URL", "e.g. http://localhost:3000"
+        )
+    bad = next((c for c in url if ord(c) < 0x21 or ord(c) == 0x7F), None)
+    if bad is not None:
+        what = "a space (write it as %20)" if bad == " " else f"the control character {bad!r}"
+        raise UsageError(f"{flag}: {public_url(url)!r} contains {what}")
     return url
 
 
@@ -105,5 +113,37 @@ def _split_base(base: str) -> SplitResult:
 
 
 def origin(url: str) -> str:
+    """scheme://host[:port] of URL, without any credentials it carries."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def host_header(url: str) -> str:
+    """The Host header for URL: its host and port, never its credentials."""
+    return urlsplit(url).netloc.rpartition("@")[2]
+
+
+#: what stands for a URL's password (or a lone user token) wherever a URL is shown or stored
+HIDDEN = "***"
+
+
+def public_url(url: str) -> str:
+    """URL as it may be shown and stored: `http://alice:SECRET@host/` becomes
+    `http://alice:***@host/`, a lone token `http://TOKEN@host/` becomes `http://***@host/`.
+    The credentials are used to send (as Authorization), never printed or written."""
+    if "@" not in url:
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name, colon, _ = user.partition(":")
+    shown = f"{name}:{HIDDEN}" if colon else HIDDEN
+    return parts._replace(netloc=f"{shown}@{host}").geturl()
+
+
+def hides_credentials(url: str) -> bool:
+    """URL is one public_url made of a URL with credentials."""
+    netloc = urlsplit(url).netloc
+    user = netloc.rpartition("@")[0]
+    return bool(user) and (user == HIDDEN or user.endswith(":" + HIDDEN))

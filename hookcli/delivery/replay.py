@@ -15,7 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hookcli.delivery.prepare import Outgoing, check_url, for_capture
+from hookcli.delivery.prepare import (
+    Outgoing,
+    check_url,
+    for_capture,
+    hides_credentials,
+    public_url,
+)
 from hookcli.errors import UsageError
 from hookcli.model import jsonedit
 from hookcli.model.capture import Attempt, Capture
@@ -66,7 +72,7 @@ class Delivery:
             "copy": self.copy,
             "duplicate": self.duplicate,
             "method": self.outgoing.method,
-            "url": self.outgoing.url,
+            "url": public_url(self.outgoing.url),
             "resigned": self.signed,
             "ok": self.ok,
             "attempts": [a.to_record() for a in self.attempts],
@@ -90,7 +96,13 @@ def target_base(capture: Capture, to: str | None) -> str:
             f"capture #{capture.id} has never been sent anywhere: give --to URL",
             "e.g. --to http://localhost:3000 (its path is joined with the captured one)",
         )
-    return max(sent, key=lambda a: a.at).base or ""
+    base = max(sent, key=lambda a: a.at).base or ""
+    if hides_credentials(base):
+        raise UsageError(
+            f"capture #{capture.id} was last sent to {base}, whose credentials are not stored",
+            "give the URL with them again: --to",
+        )
+    return base
 
 
 def edit_json(body: bytes, sets: Sequence[str]) -> bytes:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from hookcli.delivery.client import RetryPolicy, deliver, new_session
 from hookcli.delivery.http1 import Client
-from hookcli.delivery.prepare import for_capture, join_url
+from hookcli.delivery.prepare import for_capture, join_url, public_url
 from hookcli.delivery.routes import Routes
 from hookcli.errors import UsageError
 from hookcli.model.capture import Attempt, Capture, now_iso
@@ -157,7 +157,9 @@ class Forwarder:
             if len(self._skips) >= 256:
                 self._skips.clear()
             url = join_url(base, path, query)
-            attempt = self._skips[key] = Attempt(key[4], url, None, 0.0, why, base=base)
+            attempt = self._skips[key] = Attempt(
+                key[4], public_url(url), None, 0.0, why, base=public_url(base)
+            )
         self._record(cid, attempt)
 
     # -- workers ---------------------------------------------------------------------------
@@ -276,8 +278,8 @@ def check_not_self(routes: Routes, listen_url: str) -> None:
         same_host = t.hostname == me.hostname or (_local(t.hostname) and _local(me.hostname))
         if t.scheme == "http" and port == me.port and same_host:
             raise UsageError(
-                f"{base} is this listener ({listen_url}): every capture would be forwarded "
-                "back to it, forever",
+                f"{public_url(base)} is this listener ({listen_url}): every capture would be "
+                "forwarded back to it, forever",
                 "forward to your app's port, or run listen on another --port",
             )
 
