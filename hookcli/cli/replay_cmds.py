@@ -218,17 +218,28 @@ def replay(
             sys.stdout.flush()
 
     started = time.perf_counter()
-    done = asyncio.run(core.send_all(plan, opts, db.add_attempts, shown))
+    interrupted = False
+    try:
+        done = asyncio.run(core.send_all(plan, opts, db.add_attempts, shown))
+    except KeyboardInterrupt:  # what was in flight is recorded as stopped; say what was done
+        interrupted = True
+        done = [d for d in plan.deliveries if d.attempts]
     elapsed = time.perf_counter() - started
     failed = [d for d in done if not d.ok]
     if json_out:
         print_json([d.to_record() for d in done])
-    elif len(done) > 1:
+    elif len(done) > 1 or interrupted:
         rate = len(done) / elapsed if elapsed > 0 else 0.0
-        sys.stdout.write(
+        line = (
             f"{len(done)} sent, {len(done) - len(failed)} answered 2xx, {len(failed)} failed"
-            f" in {elapsed:.3f} s ({rate:.0f}/s)\n"
+            f" in {elapsed:.3f} s ({rate:.0f}/s)"
         )
+        if interrupted:
+            line += f"; stopped by Ctrl-C, {len(plan.deliveries) - len(done)} not sent"
+        sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    if interrupted:
+        raise typer.Exit(130)
     if failed:
         raise _failure(failed, len(done))
 

@@ -55,14 +55,21 @@ def run_compare(
     def seen(d: Delivery, attempt: Attempt, wait: float | None) -> None:
         show(list(collator.attempt(d, attempt, wait)))
 
+    interrupted = False
     try:
         asyncio.run(replay.send_all(the_plan.sends, opts, db.add_attempts, seen))
-    finally:
-        show(list(collator.rest()))
+    except KeyboardInterrupt:  # what was in flight is recorded as stopped: finish the report
+        interrupted = True
+    show(list(collator.rest()))
     counts = core.counts(the_plan.pairs)
     if json_out:
         print_json([p.to_record() for p in the_plan.pairs])
     else:
-        console.print(lines.summary(counts))
+        summary = lines.summary(counts)
+        if interrupted:
+            summary.append("; stopped by Ctrl-C")
+        console.print(summary)
+    if interrupted:
+        raise typer.Exit(130)
     if counts["differs"] or counts["failed"]:
         raise typer.Exit(1)

@@ -171,12 +171,15 @@ async def deliver(
     policy: RetryPolicy,
     on_attempt: Callable[[Attempt, float | None], None] | None = None,
     timeout: float | None = None,
+    on_send: Callable[[], None] | None = None,
 ) -> list[Attempt]:
     """Send OUT, retrying on connection errors, timeouts, 5xx and 429 as POLICY allows.
     ON_ATTEMPT(attempt, wait) is called after each try, with the wait before the next one
-    (None when there is none)."""
+    (None when there is none); ON_SEND() just before each try goes on the wire."""
     attempts: list[Attempt] = []
     for retry in range(policy.retries + 1):
+        if on_send is not None:
+            on_send()
         outcome = await send(
             session, out.method, out.url, out.headers, out.body, timeout, out.headers_encoding
         )

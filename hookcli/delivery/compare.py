@@ -124,6 +124,7 @@ def _answer_record(a: Attempt | None, recorded: bool = False) -> dict[str, Any] 
 class ComparePlan:
     pairs: list[Pair]
     sends: replay.Plan  # every delivery, both sides of a pair next to each other
+    # send_all keeps each delivery's attempts up to date as they complete
     notes: list[str]
 
 
@@ -193,7 +194,6 @@ class InOrder:
         if wait is not None:
             return
         pair = self._owner[id(d)]
-        d.attempts = [*d.attempts, a]  # send_all sets the same list when D is done
         self._open[id(pair)] -= 1
         if self._open[id(pair)] == 0:
             pair.finish(self.ignore, self.ignore_headers)

@@ -24,7 +24,7 @@ from hookcli.delivery.prepare import (
 )
 from hookcli.errors import UsageError
 from hookcli.model import jsonedit
-from hookcli.model.capture import Attempt, Capture
+from hookcli.model.capture import Attempt, Capture, now_iso
 from hookcli.signing import registry
 from hookcli.signing.base import Scheme
 
@@ -252,22 +252,47 @@ async def send_all(
     recorder = _Recorder(record)
     policy = RetryPolicy(retries=opts.retries, rng=rng or random.Random())
     queue = iter(the_plan.deliveries)
+    # the sends on the wire, with when each started: what a stop (Ctrl-C) records unanswered
+    in_flight: dict[int, tuple[Delivery, str, float]] = {}
+
+    def seen(d: Delivery, attempt: Attempt, wait: float | None) -> None:
+        attempt.compare = d.compare
+        recorder.add(d.capture_id, attempt)
+        if on_attempt is not None:
+            on_attempt(d, attempt, wait)
 
     async def worker() -> None:
         for d in queue:
 
-            def seen(attempt: Attempt, wait: float | None, d: Delivery = d) -> None:
-                attempt.compare = d.compare
-                recorder.add(d.capture_id, attempt)
-                if on_attempt is not None:
-                    on_attempt(d, attempt, wait)
+            def one(attempt: Attempt, wait: float | None, d: Delivery = d) -> None:
+                d.attempts.append(attempt)
+                in_flight.pop(id(d), None)  # answered, or waiting to retry
+                seen(d, attempt, wait)
 
-            d.attempts = await deliver(session, d.outgoing, policy, seen)
+            def sending(d: Delivery = d) -> None:
+                in_flight[id(d)] = (d, now_iso(), time.perf_counter())
+
+            d.attempts = []  # each attempt as it completes (a stop reads them)
+            d.attempts = await deliver(session, d.outgoing, policy, one, on_send=sending)
 
     session = new_session(opts.insecure, opts.timeout)
     try:
         workers = min(opts.concurrency, len(the_plan.deliveries))
         await asyncio.gather(*(worker() for _ in range(workers)))
+    except asyncio.CancelledError:
+        for d, at, started in list(in_flight.values()):
+            stopped = Attempt(
+                at,
+                public_url(d.outgoing.url),
+                None,
+                round((time.perf_counter() - started) * 1000, 2),
+                "not answered: stopped (Ctrl-C)",
+                base=public_url(d.outgoing.base),
+                retry=len(d.attempts),
+            )
+            d.attempts.append(stopped)
+            seen(d, stopped, None)
+        raise
     finally:
         recorder.flush()
         await session.close()
