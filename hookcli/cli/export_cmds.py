@@ -134,12 +134,12 @@ def export(
     pieces = core.FORMATS[format_](chain([first], selected), to)
     if format_ in core.PER_FILE:
         assert out is not None
-        count = core.write_files(pieces, out)
+        count = core.write_files(pieces, out, private=redactor is None)
         sys.stdout.write(f"Wrote {count} fixture{'s' if count != 1 else ''} to {out}\n")
     elif out is not None:
         if out.is_dir():
             raise UsageError(f"--out {out} is a directory", f"{format_} writes one file")
-        size = core.write_file(pieces, out)
+        size = core.write_file(pieces, out, private=redactor is None)
         sys.stdout.write(f"Wrote {out} ({size:,} bytes)\n")
     else:
         if sys.stdout.isatty() and format_ == "har":
