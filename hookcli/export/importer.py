@@ -127,7 +127,9 @@ def _record(doc: Any, at: tuple[int, int], what: str) -> Capture:
         query=doc.get("query") or "",
         headers=[(k, v) for k, v in doc["headers"]],
         headers_encoding=hdrs.known_encoding(doc.get("headers_encoding")),
-        body=bodycodec.decode(doc.get("body") or "", doc.get("body_encoding") or "utf-8"),
+        body=bodycodec.decode(
+            doc.get("body") or "", doc.get("body_encoding") or "utf-8", strict=True
+        ),
         received_at="",
         source="imported",
         http_version=str(doc.get("http_version") or "1.1"),
@@ -161,9 +163,16 @@ def _record_problem(doc: Any) -> str | None:
     for key in ("query", "body"):
         if doc.get(key) is not None and not isinstance(doc[key], str):
             return f"{key} should be a string"
+    names = doc.get("headers_encoding")
+    if (
+        names is not None
+        and hdrs.known_encoding(names) == hdrs.UTF8
+        and (not isinstance(names, str) or names.lower().replace("_", "-") not in ("utf-8", "utf8"))
+    ):
+        return f"headers_encoding {names!r} is not known (utf-8 or latin-1)"
     encoding = doc.get("body_encoding") or "utf-8"
     try:
-        bodycodec.decode(doc.get("body") or "", encoding)
+        bodycodec.decode(doc.get("body") or "", encoding, strict=True)
     except ValueError as e:  # binascii.Error is a ValueError
         return f"body does not decode as {encoding} ({e})"
     except UnicodeEncodeError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -24,6 +25,18 @@ def _cut_short(e: json.JSONDecodeError, size: int) -> bool:
     return e.msg.startswith("Unterminated string") or e.pos >= size - 16
 
 
+class _NumberTooLong(Exception):
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # past sys.get_int_max_str_digits()
+        raise _NumberTooLong(text) from None
+
+
 class JsonProblem(ValueError):
     def __init__(self, line: int, column: int, message: str):
         super().__init__(f"line {line}, column {column}: {message}")
@@ -36,7 +49,7 @@ class Reader:
     def __init__(self, stream: IO[bytes]):
         self._stream = stream
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        self._json = json.JSONDecoder()
+        self._json = json.JSONDecoder(parse_int=_int)
         self.buf = ""
         self.pos = 0
         self.eof = False
@@ -112,6 +125,19 @@ class Reader:
         while True:
             try:
                 obj, end = self._json.raw_decode(self.buf, self.pos)
+            except _NumberTooLong as e:
+                at = self.buf.find(e.text, self.pos)
+                limit = sys.get_int_max_str_digits()
+                raise self.problem(
+                    f"a number of {len(e.text)} digits, more than the {limit} Python reads "
+                    "as an integer",
+                    at if at >= 0 else None,
+                ) from None
+            except RecursionError:
+                raise self.problem(
+                    "nested too deeply (more levels of arrays and objects than Python's "
+                    f"recursion limit of {sys.getrecursionlimit()})"
+                ) from None
             except json.JSONDecodeError as e:
                 at = self._base + e.pos  # a refill moves the window
                 if _cut_short(e, len(self.buf)) and self._fill(len(self.buf)):

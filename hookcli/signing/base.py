@@ -131,7 +131,7 @@ def reserialized_candidates(body: bytes) -> list[bytes]:
     """The usual re-serializations of a JSON body, for diagnosing a mismatch."""
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return []
     seen = {body}
     out: list[bytes] = []
@@ -161,7 +161,7 @@ def json_object(body: bytes) -> dict[str, Any] | None:
     """BODY parsed as a JSON object, else None (events and in-body signatures live there)."""
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return doc if isinstance(doc, dict) else None
 
