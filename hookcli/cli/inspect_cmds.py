@@ -124,6 +124,14 @@ def show(
         bool, typer.Option("--raw", help="The request as received on the wire.")
     ] = False,
     body: Annotated[bool, typer.Option("--body", help="Only the raw body bytes.")] = False,
+    attempts: Annotated[
+        str,
+        typer.Option(
+            "--attempts",
+            metavar="N|all",
+            help="How many of the newest forwards and replays to list (each kind).",
+        ),
+    ] = "20",
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -132,9 +140,15 @@ def show(
     --raw gives the request as received, --body only its body bytes (for jq)."""
     if sum((raw, body, json_out)) > 1:
         raise UsageError("choose one of --json, --raw and --body")
+    limit = _attempts_limit(attempts)
     cap = get_capture(open_store(store), capture_id, "show")
     if json_out:
-        print_json(cap.to_record())
+        record = cap.to_record()
+        for kind in ("forwards", "replays"):  # the count always, the newest LIMIT in full
+            record[f"{kind}_count"] = len(record[kind])
+            if limit is not None and len(record[kind]) > limit:
+                record[kind] = record[kind][-limit:] if limit else []
+        print_json(record)
     elif body or raw:
         from hookcli.model.wire import render_request
 
@@ -156,8 +170,20 @@ def show(
         from hookcli.render.detail import render_capture
 
         console = stdout_console()
-        for part in render_capture(cap):
+        for part in render_capture(cap, limit):
             console.print(part)
+
+
+def _attempts_limit(text: str) -> int | None:
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise UsageError(f"--attempts {text!r}: give a number or all")
+    return n
 
 
 def _write_exact(data: bytes) -> None:

@@ -28,17 +28,24 @@ from hookcli.render.hexdump import hexdump
 VALUE_MIN = 30
 
 
-def render_capture(c: Capture) -> Iterator[RenderableType]:
+#: the attempts of each kind `show` and the TUI list unless asked for all: the newest
+SHOWN_ATTEMPTS = 20
+
+
+def render_capture(c: Capture, attempts: int | None = SHOWN_ATTEMPTS) -> Iterator[RenderableType]:
+    """C's sections; ATTEMPTS: how many of the newest forwards and replays (None: all)."""
     yield from heading(c)
     yield Text("")
     yield Text("Headers", style="bold underline")
     yield headers_table(c)
     yield Text("")
     yield from body_parts(c)
-    for title, attempts in attempt_groups(c):
+    for title, shown, hidden in attempt_groups(c, attempts):
         yield Text("")
         yield Text(title, style="bold underline")
-        yield attempts_table(attempts)
+        if hidden:
+            yield Text(f"… {hidden:,} earlier not shown (show {c.id} --attempts all)", style="dim")
+        yield attempts_table(shown)
 
 
 def heading(c: Capture) -> Iterator[RenderableType]:
@@ -106,11 +113,23 @@ def _pairs(
         yield from hanging(entry, console, width, 0, 4)
 
 
-def attempt_groups(c: Capture) -> list[tuple[str, list[Attempt]]]:
-    """(title, attempts) for the forwards and replays the capture has."""
+def attempt_groups(
+    c: Capture, limit: int | None = SHOWN_ATTEMPTS
+) -> list[tuple[str, list[Attempt], int]]:
+    """(title, the newest LIMIT attempts, how many older ones are left out) for the forwards
+    and replays the capture has (LIMIT None: all)."""
     # a fabricated capture's first "replay" is the send that made it
     sent = "Sent and replays" if c.source == "fabricated" else "Replays"
-    return [(t, a) for t, a in (("Forwards", c.forwards), (sent, c.replays)) if a]
+    groups = []
+    for title, attempts in (("Forwards", c.forwards), (sent, c.replays)):
+        if not attempts:
+            continue
+        cut = 0 if limit is None else max(0, len(attempts) - limit)
+        shown = attempts[cut:]
+        if cut:
+            title += f" ({len(attempts):,})"
+        groups.append((title, shown, len(attempts) - len(shown)))
+    return groups
 
 
 @dataclass(frozen=True)

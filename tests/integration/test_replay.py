@@ -53,7 +53,7 @@ def replay(lst: Listener, *args: str, timeout: float = 60) -> tuple[int, str, st
 
 
 def replays_of(lst: Listener, cid: str) -> list[dict[str, object]]:
-    rec = run_json(lst.store, "show", cid)
+    rec = run_json(lst.store, "show", cid, "--attempts", "all")
     return list(rec["replays"])
 
 

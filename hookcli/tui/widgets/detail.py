@@ -102,13 +102,21 @@ def raw_lines(c: Capture) -> list[str]:
     return lines
 
 
+#: attempts of each kind the Attempts tab lists: the newest (a capture may have 100,000)
+TUI_ATTEMPTS = 100
+
+
 def attempts_view(c: Capture) -> RenderableType:
-    groups = attempt_groups(c)
+    groups = attempt_groups(c, TUI_ATTEMPTS)
     if not groups:
         return Text("No forwards or replays yet.", style="dim")
     parts: list[RenderableType] = []
-    for title, attempts in groups:
-        parts += [Text(title, style="bold underline"), attempts_table(attempts), Text("")]
+    for title, attempts, hidden in groups:
+        parts.append(Text(title, style="bold underline"))
+        if hidden:
+            note = f"… {hidden:,} earlier not shown (hookcli show {c.id} --attempts all)"
+            parts.append(Text(note, style="dim"))
+        parts += [attempts_table(attempts), Text("")]
     return Group(*parts)
 
 
