@@ -21,6 +21,20 @@ def render_request(
     """Request line, headers in order, blank line, body. A chunked upload is rendered with
     Content-Length in place of Transfer-Encoding so the output can be sent again as is.
     Header bytes are those received (HEADERS_ENCODING: the record's `headers_encoding`)."""
+    head = head_lines(method, target, headers, body, http_version, headers_encoding)
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+def head_lines(
+    method: str,
+    target: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    http_version: str = "1.1",
+    headers_encoding: str = hdrs.UTF8,
+) -> list[bytes]:
+    """The request line and each header line of render_request, without their CRLFs (a
+    viewer draws them one a line, whatever bytes they hold)."""
     length = b"Content-Length: %d" % len(body)
     lines = [f"{method} {target} HTTP/{http_version}".encode("utf-8", errors="surrogateescape")]
     had_length = False
@@ -33,4 +47,4 @@ def render_request(
         lines.append(k + b": " + v)
     if body and not had_length:
         lines.append(length)
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+    return lines

@@ -15,9 +15,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from hookcli.model.capture import Capture
-from hookcli.model.escape import visible_block
+from hookcli.model.escape import visible, visible_block
 from hookcli.model.units import human_size
-from hookcli.model.wire import render_request
+from hookcli.model.wire import head_lines
 from hookcli.render.detail import (
     JSON_THEME,
     attempt_groups,
@@ -92,11 +92,16 @@ def prepare(c: Capture) -> Prepared:
 
 
 def raw_lines(c: Capture) -> list[str]:
-    """The request as on the wire, escaped, a line each (CRLF shown as line breaks)."""
-    data = render_request(c.method, c.target, c.headers, c.body, c.http_version)
-    more = len(data) - RAW_LIMIT
-    text = data[:RAW_LIMIT].decode("utf-8", errors="backslashreplace").replace("\r\n", "\n")
-    lines = visible_block(text).split("\n")
+    """The request as on the wire, escaped, a line each. Only the CRLFs that end the request
+    line and the headers break lines there: a CR, LF or TAB inside a method, path or header
+    (an imported capture may hold them) is shown escaped, as are tabs in the body, which a
+    terminal cell grid cannot draw."""
+    head = head_lines(c.method, c.target, c.headers, c.body, c.http_version, c.headers_encoding)
+    lines = [visible(raw.decode("utf-8", errors="backslashreplace")) for raw in head]
+    room = max(0, RAW_LIMIT - sum(len(raw) + 2 for raw in head) - 2)
+    more = len(c.body) - room
+    text = c.body[:room].decode("utf-8", errors="backslashreplace").replace("\r\n", "\n")
+    lines += ["", *visible_block(text).replace("\t", "\\t").split("\n")]
     if more > 0:
         lines.append(f"… {human_size(more)} more (hookcli show {c.id} --raw)")
     return lines
