@@ -32,6 +32,7 @@ from typing import Any
 
 from hookcli.paths import open_private
 from hookcli.store import seek
+from hookcli.store.disk import datasync, fsync_dir, write_all
 from hookcli.store.log import (
     INDEX_NAME,
     LOG_NAME,
@@ -39,10 +40,7 @@ from hookcli.store.log import (
     LogFiles,
     Stats,
     StoreCorrupt,
-    datasync,
     dumps,
-    fsync_dir,
-    write_all,
 )
 
 #: a store compacts itself when deleted captures hold more than half its log and more

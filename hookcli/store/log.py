@@ -49,10 +49,8 @@ import orjson
 from hookcli.errors import HookcliError
 from hookcli.paths import ensure_private_dir, first_non_directory, open_private, open_readonly
 from hookcli.store import seek
+from hookcli.store.disk import fd_inode, fsync_dir, fullsync, inode, size, write_all
 from hookcli.store.live import LiveIds
-
-#: fdatasync where the platform has it (it skips metadata an append does not need)
-datasync = getattr(os, "fdatasync", os.fsync)
 
 LOG_NAME = "captures.jsonl"
 INDEX_NAME = "index.jsonl"
@@ -258,7 +256,7 @@ class LogFiles:
         """Whether a store is at the root (its log or index); reading never creates one."""
         # os.stat, not Path.exists: a file in the path or a closed directory is an error
         # to report, not an absent store
-        return _inode(self.log_path) >= 0 or _inode(self.index_path) >= 0
+        return inode(self.log_path) >= 0 or inode(self.index_path) >= 0
 
     def _open_lock(self, write: bool) -> None:
         if write and not self._write:
@@ -315,14 +313,14 @@ class LogFiles:
             self._log_fd = _or_closed(open_readonly(self.log_path))
             self._idx_fd = _or_closed(open_readonly(self.index_path))
         self._forget()
-        self._cur.ino = (_fd_inode(self._log_fd), _fd_inode(self._idx_fd))
+        self._cur.ino = (fd_inode(self._log_fd), fd_inode(self._idx_fd))
 
     # -- catching up ----------------------------------------------------------------------
 
     def sync(self) -> None:
         """Bring this process's view up to date; a writer also repairs what a crash left.
         Hold the lock. Costs O(what other processes appended since the last call)."""
-        ino = (_inode(self.log_path), _inode(self.index_path))
+        ino = (inode(self.log_path), inode(self.index_path))
         kept: tuple[LiveIds, int] | None = None
         if self._log_fd < 0 or ino != self._cur.ino:
             if ino[0] < 0 and ino[1] >= 0 and os.path.getsize(self.index_path) > 0:
@@ -601,7 +599,7 @@ class LogFiles:
 
     def replaced(self) -> bool:
         """Whether the log was replaced (compacted, cleared) since the last sync."""
-        return _inode(self.log_path) != self._cur.ino[0]
+        return inode(self.log_path) != self._cur.ino[0]
 
     @property
     def garbage(self) -> int:
@@ -613,8 +611,8 @@ class LogFiles:
         tip = self._tip
         return Stats(
             captures=tip.live,
-            log_bytes=_size(self._log_fd),
-            index_bytes=_size(self._idx_fd),
+            log_bytes=size(self._log_fd),
+            index_bytes=size(self._idx_fd),
             garbage=tip.garbage,
             next_id=tip.next_id,
         )
@@ -785,7 +783,7 @@ class LogFiles:
             try:
                 data = b"".join(dumps(op) for op in [{"op": "meta", "next_id": next_id}, *ops])
                 write_all(fd, data)
-                os.fsync(fd)
+                fullsync(fd)
             finally:
                 os.close(fd)
         except BaseException:
@@ -798,39 +796,8 @@ class LogFiles:
         self._read_log_tail()
 
 
-def _inode(path: Path) -> int:
-    try:
-        return os.stat(path).st_ino
-    except FileNotFoundError:
-        return -1
-
-
-def _fd_inode(fd: int) -> int:
-    return os.fstat(fd).st_ino if fd >= 0 else -1
-
-
-def fsync_dir(root: Path) -> None:
-    """Make the directory's entries (a file created or renamed) survive a power cut."""
-    fd = os.open(root, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _size(fd: int) -> int:
-    return os.fstat(fd).st_size if fd >= 0 else 0
-
-
 def _or_closed(fd: int | None) -> int:
     return -1 if fd is None else fd
-
-
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
 
 
 def _lines_backward(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
