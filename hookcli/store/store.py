@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,41 +27,18 @@ from typing import Any, cast
 import orjson
 
 from hookcli.errors import HookcliError, UsageError
-from hookcli.model.capture import Attempt, Capture, summary_of
+from hookcli.model.capture import Attempt, Capture
 from hookcli.store import compact
 from hookcli.store import format as fmt
 from hookcli.store.compact import Compacted
 from hookcli.store.log import LogFiles, Prepared, Stats, access
+from hookcli.store.snapshot import Snapshot, Stored, stored
 from hookcli.store.walk import beyond, live_puts, weigh, weighted
 from hookcli.store.walk import oldest as oldest_live
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
 RecordFilter = Callable[[dict[str, Any]], bool]
-
-
-class Stored:
-    """A live capture as the index has it: its summary (id, method, path, query, body
-    size, provider, event type...), and its full record, read and parsed only when
-    `record()` is first called. The forwarding helper decides from the summary what a
-    capture needs (a capture that every target skips is never read)."""
-
-    __slots__ = ("_read", "_record", "summary")
-
-    def __init__(self, summary: Summary, read: Callable[[], dict[str, Any]]) -> None:
-        self.summary = summary
-        self._read = read
-        self._record: dict[str, Any] | None = None
-
-    def record(self) -> dict[str, Any]:
-        if self._record is None:
-            self._record = self._read()
-        return self._record
-
-
-def _given(record: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    """A Stored record that was read already."""
-    return lambda: record
 
 
 @dataclass(frozen=True)
@@ -427,25 +405,33 @@ class Store:
         the listener names. Costs O(log n) reads plus a byte scan of the index from the
         smallest id on (see LogFiles.put_entries), whatever lies between the end and the
         ids. Ask for the records before this Store writes again (a write may reopen the
-        files)."""
-        wanted = set(ids)
-        if not wanted:
-            return []
+        files), or use `reading()`, which makes that hold by itself."""
         files = self._files
         with access(self.root, files.writable):
             fd, end = files.snapshot()
-            puts = files.put_entries(wanted, end)
-            if puts is None:  # the smallest is not in the index: the full walk
-                return [Stored(summary_of(r), _given(r)) for r in self.records(ids=wanted)]
+        return stored(self.root, files, fd, end, set(ids), self._records_of)
 
-        def reader(off: int, n: int) -> Callable[[], dict[str, Any]]:
-            def read() -> dict[str, Any]:
-                with access(self.root, files.writable):
-                    return files.read_doc(fd, off, n)
+    def _records_of(self, ids: set[int]) -> Iterator[dict[str, Any]]:
+        return self.records(ids=ids)
 
-            return read
-
-        return [Stored(e["s"], reader(e["off"], e["len"])) for _, e in sorted(puts.items())]
+    @contextmanager
+    def reading(self, release: bool = False) -> Iterator[Snapshot]:
+        """The store as of now, for a block of reads (see snapshot.py): what it hands out
+        stays readable whatever this thread writes meanwhile, and nothing after. RELEASE
+        (a worker thread's reads): the block's end closes this thread's descriptors, as
+        `close()` would, so none outlives it."""
+        files = self._files
+        try:
+            with access(self.root, files.writable):
+                view = files.snapshot()
+                snap = Snapshot(self.root, files, view.index_end, self._records_of)
+            try:
+                yield snap
+            finally:
+                snap.close()
+        finally:
+            if release:
+                self.close()
 
     # -- following the store (the TUI) -----------------------------------------------------
 
