@@ -20,6 +20,8 @@ import logging
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -81,6 +83,33 @@ def upstream_url(listen_url: str) -> str:
     """Where the agent should send traffic: the catch server's URL, with a wildcard bind
     address replaced by loopback (the agent runs on this machine)."""
     return listen_url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+
+
+#: how pyngrok starts an agent with no tunnels (`AGENT start --none --log stdout ...`)
+_AGENT_START = " start --none --log"
+
+
+def started_agents() -> list[int]:
+    """Pids of this process's children running an agent as pyngrok starts one, from `ps`
+    (POSIX: the same options on Linux and macOS, -ww for whole command lines whatever
+    COLUMNS says); none where `ps` cannot run."""
+    try:
+        listing = subprocess.run(
+            ["ps", "-A", "-ww", "-o", "pid=", "-o", "ppid=", "-o", "args="],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    me = str(os.getpid())
+    pids = []
+    for line in listing.splitlines():
+        fields = line.split(None, 2)
+        if len(fields) == 3 and fields[1] == me and _AGENT_START in f" {fields[2]}":
+            pids.append(int(fields[0]))
+    return pids
 
 
 class Tunnel:
@@ -179,13 +208,26 @@ class Tunnel:
     def abort(self) -> None:
         """Kill the agent now, even in the middle of pyngrok starting it: that ends the
         waits pyngrok has no time limit for. pyngrok's kill_process would wait for the
-        lock the start holds, so this reads its table of processes directly."""
+        lock the start holds, so this reads its table of processes (a private attribute,
+        pyngrok 7 to 9), and where that table is not there or does not have the agent yet,
+        finds the agent among this process's children (`kill_started_agents`)."""
         from pyngrok import process
 
-        running = getattr(process, "_current_processes", {}).get(self.agent)
+        table = getattr(process, "_current_processes", None)
+        running = table.get(self.agent) if isinstance(table, dict) else None
         if running is not None:
             with contextlib.suppress(OSError):
                 running.proc.kill()
+            return
+        self.kill_started_agents()
+
+    @staticmethod
+    def kill_started_agents() -> None:
+        """Kill this process's children that are ngrok agents pyngrok started: what abort()
+        falls back on, found with nothing of pyngrok's but the command line it runs."""
+        for pid in started_agents():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
         """Delete the tunnel, then stop the agent. Bounded: a stopping listener must not

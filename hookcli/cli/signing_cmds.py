@@ -272,9 +272,9 @@ def providers(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
     """List the signature schemes hookcli knows.
 
     Each with the headers that carry its signature and its built-in events."""
-    from hookcli.signing import registry
+    from hookcli.events import providers as listing
 
-    rows = registry.describe()
+    rows = listing.describe()
     if json_out:
         print_json(
             [

@@ -9,9 +9,36 @@ from typing import Any
 from hookcli.model import body as bodycodec
 from hookcli.model import headers as hdrs
 
-RECORD_VERSION = 1
 #: how much of a target's answer an Attempt keeps
 EXCERPT_BYTES = 4096
+
+
+#: a capture's summary: the small row `ls` shows and the store's index keeps
+SUMMARY_FIELDS = (
+    "id",
+    "received_at",
+    "method",
+    "path",
+    "query",
+    "body_size",
+    "provider",
+    "event_type",
+    "signature",
+    "source",
+)
+#: what a record without the field (an older one) means
+_SUMMARY_DEFAULTS: dict[str, Any] = {"query": "", "body_size": 0, "source": "listen"}
+_REQUIRED = ("id", "received_at", "method", "path")
+
+
+def summary_of(record: dict[str, Any]) -> dict[str, Any]:
+    """The summary of a capture's record (Capture.to_record): the one place a summary is
+    built (Capture.summary goes through it too). KeyError when a field every record has
+    is missing."""
+    missing = [name for name in _REQUIRED if name not in record]
+    if missing:
+        raise KeyError(missing[0])
+    return {k: record.get(k, _SUMMARY_DEFAULTS.get(k)) for k in SUMMARY_FIELDS}
 
 
 def now_iso() -> str:
@@ -161,15 +188,4 @@ class Capture:
 
     def summary(self) -> dict[str, Any]:
         """The small row `ls` shows and the store indexes."""
-        return {
-            "id": self.id,
-            "received_at": self.received_at,
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "body_size": len(self.body),
-            "provider": self.provider,
-            "event_type": self.event_type,
-            "signature": self.signature,
-            "source": self.source,
-        }
+        return summary_of({k: getattr(self, k) for k in SUMMARY_FIELDS})

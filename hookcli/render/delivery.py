@@ -5,22 +5,14 @@ rich render per line would be a measurable share of its cost."""
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from hookcli.model.capture import EXCERPT_BYTES, Attempt
 from hookcli.model.escape import visible, visible_block
 from hookcli.render.live import Paint
+from hookcli.render.status import status_text
+
+__all__ = ["BODY_LINES", "DeliveryLines", "status_text"]
 
 BODY_LINES = 20
-
-
-def status_text(status: int | None) -> str:
-    if status is None:
-        return "no answer"
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return str(status)
 
 
 class DeliveryLines:

@@ -11,6 +11,7 @@ from typing import TextIO
 from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
+from hookcli.render.status import status_text
 
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
@@ -136,8 +137,6 @@ class LiveLines:
         once per status (a flood of skipped forwards prints thousands a second)."""
         shown = self._statuses.get(status)
         if shown is None:
-            from hookcli.render.delivery import status_text  # delivery imports this module
-
             ok = status is not None and 200 <= status < 300
             code = _GREEN if ok else _YELLOW if status is None else _RED
             shown = self._statuses[status] = self._c(code, status_text(status))

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from hookcli.events.providers import ProviderInfo
 from hookcli.render.fit import Fitted, cell, hanging
-from hookcli.signing.registry import ProviderInfo
 
 SCHEME_MIN = 24  # the scheme column wraps, but not narrower than this
 GAP = 2

@@ -34,9 +34,9 @@ Done = Callable[[Capture, BaseException | None], None]
 #: who waits for each capture: a future (`commit`) or a callback (`submit`)
 Batch = list[tuple[Capture, "asyncio.Future[int] | Done"]]
 #: sync threads. One: a batch written while a sync runs waits for it to end and shares
-#: the next one with every batch written meanwhile. Two syncs at once made twice as many
-#: syncs (7.4k a second against 3.6k here), and under load each sync costs the loop more
-#: in wake-ups and GIL hand-offs than the shorter wait gains (docs/performance.md)
+#: the next one with every batch written meanwhile. Two syncs at once made more syncs,
+#: and under load each costs the loop more in wake-ups and GIL hand-offs than the shorter
+#: wait gains (measured: docs/performance.md, "Changelog")
 SYNCS_IN_FLIGHT = 1
 #: on stop, how long to wait for the last sync (its captures are written already; only
 #: their answers wait for it) and for a running compaction (safe to cut off at any point)

@@ -36,9 +36,9 @@ Forwarded = list[tuple[int, Attempt]]
 #: flood they would starve the server; at human pace every capture is still tried
 NO_ANSWER_PAUSE = 1.0
 #: seconds an attempt may wait, while captures are queued, to be written and reported with
-#: others: one store append
-#: (two locks, two stats, two writes) per batch instead of per attempt is a quarter of
-#: what a forward costs the server under a flood; a person does not see 20 ms
+#: others: one store append (two locks, two stats, two writes) per batch instead of per
+#: attempt is a large share of what a forward costs under a flood (docs/performance.md);
+#: a person does not see 20 ms
 FLUSH_DELAY = 0.02
 FLUSH_MAX = 512  # attempts: written at once when this many wait
 _PAUSED = f"skipped: target gave no answer in the last {NO_ANSWER_PAUSE:g} s"

@@ -225,32 +225,3 @@ def event_type(provider: str | None, headers: Sequence[tuple[str, str]], body: b
     except UsageError:
         return None
     return scheme.event_type(headers, body)
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    """One row of ``hookcli providers``."""
-
-    name: str
-    title: str
-    headers: tuple[str, ...]
-    events: tuple[str, ...]
-    #: the provider's documentation of its scheme ("" for hmac and user profiles without one)
-    docs: str = ""
-    #: "built-in", or the config file that defines a user profile
-    source: str = "built-in"
-
-
-def describe() -> list[ProviderInfo]:
-    """Every provider with its scheme, signature headers and built-in events."""
-    from hookcli import config
-    from hookcli.events import catalog  # events builds on signing; imported lazily
-
-    dirs = config.load().template_dirs
-    rows = []
-    for name in names():
-        scheme = get(name)
-        events = tuple(catalog.list_events(name, dirs))
-        source = "built-in" if name in NAMES else str(config.config_path())
-        rows.append(ProviderInfo(name, scheme.title, scheme.headers, events, scheme.docs, source))
-    return rows

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from hookcli.paths import open_readonly
+from hookcli.store import format as fmt
 from hookcli.store.log import INDEX_NAME, LOCK_NAME, LOG_NAME
 
 _CHUNK = 4 << 20
@@ -145,13 +144,10 @@ def _check_log(fd: int, size: int, path: Path, report: Report) -> list[_LogLine]
             report.problems.append(Finding(path, at, message))
 
         try:
-            op = orjson.loads(line)
-        except ValueError as e:
-            bad(f"expected a JSON object, found {_excerpt(line)} ({e})")
-            out.append(_LogLine("?", None, start, end))
-            continue
-        if not isinstance(op, dict):
-            bad(f"expected a JSON object, found {_excerpt(line)}")
+            op = fmt.loads(line)
+        except fmt.FormatError as e:
+            detail = f" ({e.detail})" if e.detail else ""
+            bad(f"expected a JSON object, found {_excerpt(line)}{detail}")
             out.append(_LogLine("?", None, start, end))
             continue
         kind = op.get("op")
@@ -230,7 +226,7 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
         want = log[i]
         i += 1
         try:
-            entry = orjson.loads(line)
+            entry = fmt.loads(line)
             op, end = entry["op"], int(entry["end"])
             int(entry["n"])
         except (ValueError, KeyError, TypeError) as e:
@@ -258,7 +254,7 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
                 Finding(path, start, wrong + "; the index no longer matches the log from here")
             )
             return
-    if i == len(log) and "c" in entry and entry["c"] != report.captures:
+    if i == len(log) and fmt.has_totals(entry) and entry["c"] != report.captures:  # type: ignore[arg-type]
         report.problems.append(
             Finding(
                 path,

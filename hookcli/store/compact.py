@@ -28,29 +28,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from hookcli.paths import open_private
+from hookcli.store import format as fmt
 from hookcli.store import seek
-from hookcli.store.log import (
-    INDEX_NAME,
-    LOG_NAME,
-    Cursor,
-    LogFiles,
-    Stats,
-    StoreCorrupt,
-    datasync,
-    dumps,
-    fsync_dir,
-    write_all,
-)
+from hookcli.store.disk import datasync, fsync_dir, write_all
+from hookcli.store.log import INDEX_NAME, LOG_NAME, Cursor, LogFiles, Stats, StoreCorrupt
 
 #: a store compacts itself when deleted captures hold more than half its log and more
 #: than this many bytes
 AUTO_MIN_GARBAGE = 1 << 20
 _COPY = 4 << 20
 _STAMPS = ("end", "n", "c", "g", "k")  # the running fields, rewritten last by stamp()
-_OP_HEADS = {op: b'{"op":"%s",' % op.encode() for op in ("put", "attempt", "del")}
 
 
 def due(stats: Stats) -> bool:
@@ -144,13 +134,13 @@ def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
     compacts every few thousand captures, so this is what it costs ingest."""
     _, idx_fd = files.fds()
     deleted: set[int] = set()
-    for _, line in seek.lines_with(idx_fd, 0, idx_end, seek.DEL):
+    for _, line in seek.lines_with(idx_fd, 0, idx_end, fmt.DEL):
         deleted.update(files.parse_index(line)["ids"])
     kept: set[int] = set()
     start, prev = first_live(files, idx_end, deleted)
     for at, line in files.index_lines(start, idx_end):
-        stamps = seek.stamps_at(line)
-        if stamps < 0:  # an index line from before the running fields
+        stamps = fmt.stamps_at(line)
+        if stamps < 0:  # a version 0 index line (format.py): parsed
             entry = files.parse_index(line, at)
             end = int(entry["end"])
             if (entry["op"] == "put" and entry["id"] not in deleted) or (
@@ -160,14 +150,14 @@ def _bulk(files: LogFiles, out: _Copy, idx_end: int) -> None:
                 out.line(entry, prev, end)
             prev = end
             continue
-        end = seek.stamped_end(line, stamps)
-        if line.startswith(seek.PUT):
-            cid = seek.line_id(line, seek.PUT)
+        end = fmt.stamped_end(line, stamps)
+        if line.startswith(fmt.PUT):
+            cid = fmt.line_id(line, fmt.PUT)
             if cid not in deleted:
                 kept.add(cid)
                 out.moved(line, stamps, "put", cid, prev, end)
-        elif line.startswith(seek.ATTEMPT):
-            cid = seek.line_id(line, seek.ATTEMPT)
+        elif line.startswith(fmt.ATTEMPT):
+            cid = fmt.line_id(line, fmt.ATTEMPT)
             if cid in kept:
                 out.moved(line, stamps, "attempt", cid, prev, end)
         prev = end
@@ -210,15 +200,15 @@ def _tail(files: LogFiles, out: _Copy, idx_end: int, log_end: int, locked: bool)
         log_size = os.fstat(files.fds()[0]).st_size
     prev = log_end
     for line in data.splitlines():
-        stamps = seek.stamps_at(line)
+        stamps = fmt.stamps_at(line)
         if stamps >= 0:
-            end = seek.stamped_end(line, stamps)
+            end = fmt.stamped_end(line, stamps)
             if log_size is not None and end > log_size:
                 break
-            if line.startswith(seek.PUT):
-                out.moved(line, stamps, "put", seek.line_id(line, seek.PUT), prev, end)
-            elif line.startswith(seek.ATTEMPT):
-                out.moved(line, stamps, "attempt", seek.line_id(line, seek.ATTEMPT), prev, end)
+            if line.startswith(fmt.PUT):
+                out.moved(line, stamps, "put", fmt.line_id(line, fmt.PUT), prev, end)
+            elif line.startswith(fmt.ATTEMPT):
+                out.moved(line, stamps, "attempt", fmt.line_id(line, fmt.ATTEMPT), prev, end)
             else:
                 out.line(files.parse_index(line, idx_end), prev, end)
         else:
@@ -256,15 +246,15 @@ class _Copy:
 
     def meta(self) -> None:
         """The first line: the next id, so that ids keep counting whatever is dropped."""
-        line = dumps({"op": "meta", "next_id": self.cur.next_id})
+        line = fmt.dumps(fmt.meta_op(self.cur.next_id))
         write_all(self.log_fd, line)
         self.offset = len(line)
         self._add_index(self.cur.stamp({"op": "meta"}, self.offset, len(line)))
 
-    def line(self, entry: dict[str, Any], start: int, end: int) -> None:
+    def line(self, entry: fmt.IndexEntry, start: int, end: int) -> None:
         """Copy the old log's line [START, END) and add ENTRY, its index entry, moved."""
         length = end - start
-        moved = {k: v for k, v in entry.items() if k not in _STAMPS}
+        moved = cast(fmt.IndexEntry, {k: v for k, v in entry.items() if k not in _STAMPS})
         op = moved["op"]
         if op == "put":
             moved["off"] = self.offset
@@ -280,10 +270,7 @@ class _Copy:
         have (its operation and id)."""
         if self.lines and self.lines[-1][1] != start:
             self._copy()
-        head = _OP_HEADS.get(op) or b'{"op":"%s",' % op.encode()
-        if cid is not None:
-            head += b'"id":%d,' % cid
-        self.lines.append((start, end, head))
+        self.lines.append((start, end, fmt.log_head(op, cid)))
         if end - self.lines[0][0] >= _COPY:
             self._copy()
 
@@ -291,13 +278,12 @@ class _Copy:
         """As line(), for an index LINE as written, the running fields at STAMPS: its
         bytes rewritten (the log offset of a put, the running fields), never parsed."""
         length = end - start
-        body = line[:stamps]
-        if op == "put":  # {"op":"put","id":N,"off":OFF,...
-            head = b'%s%d,"off":' % (seek.PUT, cid)
-            body = b"%s%d%s" % (head, self.offset, body[body.index(b",", len(head)) :])
+        if op == "put":
+            body = fmt.moved_put(line, stamps, cid, self.offset)
             self.cur.live += 1
             self.cur.next_id = max(self.cur.next_id, cid + 1)
         else:
+            body = line[:stamps]
             self.cur.changes += 1
         self.offset += length
         stamped = self.cur.stamped(body, self.offset)
@@ -307,8 +293,8 @@ class _Copy:
             self._write_index()
         self._take(op, cid, start, end)
 
-    def _add_index(self, entry: dict[str, Any]) -> None:
-        line = dumps(entry)
+    def _add_index(self, entry: fmt.IndexEntry) -> None:
+        line = fmt.dumps(entry)
         self.index.append(line)
         self.index_size += len(line)
         if self.index_size >= _COPY:

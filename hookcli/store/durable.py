@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hookcli.store.log import LOG_NAME, datasync, fsync_dir
+from hookcli.store.disk import datasync, fsync_dir
+from hookcli.store.log import LOG_NAME
 
 
 class DiskSync:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hookcli.store.format import IndexEntry
 
 
 class LiveIds:
@@ -28,26 +31,29 @@ class LiveIds:
     def __contains__(self, cid: object) -> bool:
         return cid in self._bytes
 
-    def apply(self, entry: dict[str, Any], length: int) -> int:
+    def apply(self, entry: IndexEntry, length: int) -> int:
         """Take one index entry whose log line is LENGTH bytes; return the log bytes it
         made reclaimable (a deletion, or an attempt on a capture that is gone)."""
-        op = entry.get("op")
-        if op == "put":
-            cid = int(entry["id"])
+        op = entry["op"]
+        if op in ("put", "attempt"):
+            return self.add(int(entry["id"]), length, op == "put")
+        if op == "del":
+            return length + self.remove(entry["ids"])
+        return 0
+
+    def add(self, cid: int, length: int, put: bool) -> int:
+        """Take a put (PUT) or an attempt line of capture CID, LENGTH bytes; return the
+        log bytes it made reclaimable (an attempt on a capture that is gone)."""
+        if put:
             self._order.append(cid)
             self._bytes[cid] = length
             self.total += length
             return 0
-        if op == "attempt":
-            cid = int(entry["id"])
-            if cid in self._bytes:
-                self._bytes[cid] += length
-                self.total += length
-                return 0
-            return length
-        if op == "del":
-            return length + self.remove(entry["ids"])
-        return 0
+        if cid in self._bytes:
+            self._bytes[cid] += length
+            self.total += length
+            return 0
+        return length
 
     def weight(self, ids: Iterable[int]) -> int:
         """Log bytes the live captures among IDS hold."""

@@ -1,8 +1,7 @@
 """Finding index lines by their first bytes, without parsing the lines in between.
 
-Index lines are written by orjson with their keys in a fixed order, so a line's kind and
-id are its first bytes: `{"op":"put","id":17,`, `{"op":"attempt","id":17,`,
-`{"op":"del",`. Put ids ascend with the offset, so the put of any id is found by
+An index line's kind and id are its first bytes (format.py: `PUT`, `ATTEMPT`, `DEL`,
+e.g. `{"op":"put","id":17,`). Put ids ascend with the offset, so the put of any id is found by
 bisecting the file by offset (O(log n) short reads), and what happened to it later
 (deletion, attempts) by a byte search of the lines after it, which runs at memchr speed
 and parses only the lines it finds."""
@@ -11,52 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 
-PUT = b'{"op":"put","id":'
-DEL = b'{"op":"del",'
+from hookcli.store.format import PUT, line_id, stamps_at
+
+__all__ = ["PUT", "find", "find_put", "lines_with", "next_put", "read_line", "stamps_at"]
+
 _SMALL = 4096  # below this the bisection reads lines one by one
 _CHUNK = 1 << 20
-
-
-ATTEMPT = b'{"op":"attempt","id":'
-#: the running fields end every index line, in this order, after all the others (inside
-#: strings a quote is escaped, so this cannot appear earlier)
-STAMPS = b',"end":'
-
-
-def stamps_at(line: bytes) -> int:
-    """Where the running fields of an index line begin (-1 for a line from before them)."""
-    at = line.rfind(STAMPS)
-    return at if at >= 0 and line.endswith(b"}") and b',"k":' in line[at:] else -1
-
-
-def stamped_end(line: bytes, at: int) -> int:
-    """The "end" of an index line whose running fields begin at AT."""
-    start = at + len(STAMPS)
-    return int(line[start : line.index(b",", start)])
-
-
-def line_id(line: bytes, prefix: bytes) -> int:
-    """The id right after PREFIX (PUT or ATTEMPT) in an index line."""
-    return int(line[len(prefix) : line.index(b",", len(prefix))])
-
-
-def brief(line: bytes) -> dict[str, Any] | None:
-    """{"op", "id", "end"} of a put or attempt index line, from its bytes alone (None for
-    other lines, and lines from before the running fields): what following the live ids
-    needs, at a fraction of parsing the line."""
-    at = stamps_at(line)
-    if at < 0:
-        return None
-    for op, prefix in (("put", PUT), ("attempt", ATTEMPT)):
-        if line.startswith(prefix):
-            return {"op": op, "id": line_id(line, prefix), "end": stamped_end(line, at)}
-    return None
-
-
-def attempt_prefix(cid: int) -> bytes:
-    return b'{"op":"attempt","id":%d,' % cid
 
 
 def find(fd: int, pattern: bytes, pos: int, end: int) -> int | None:

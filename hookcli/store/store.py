@@ -16,50 +16,29 @@ StoreUnavailable errors naming the path."""
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from hookcli.errors import HookcliError, UsageError
 from hookcli.model.capture import Attempt, Capture
-from hookcli.store import compact, seek
+from hookcli.store import compact
+from hookcli.store import format as fmt
 from hookcli.store.compact import Compacted
-from hookcli.store.live import LiveIds
-from hookcli.store.log import LogFiles, Prepared, Stats, access, summary_of
+from hookcli.store.log import LogFiles, Prepared, Stats, access
+from hookcli.store.snapshot import Snapshot, Stored, stored
+from hookcli.store.walk import beyond, live_puts, weigh, weighted
+from hookcli.store.walk import oldest as oldest_live
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
 RecordFilter = Callable[[dict[str, Any]], bool]
-
-
-class Stored:
-    """A live capture as the index has it: its summary (id, method, path, query, body
-    size, provider, event type...), and its full record, read and parsed only when
-    `record()` is first called. The forwarding helper decides from the summary what a
-    capture needs (a capture that every target skips is never read)."""
-
-    __slots__ = ("_read", "_record", "summary")
-
-    def __init__(self, summary: Summary, read: Callable[[], dict[str, Any]]) -> None:
-        self.summary = summary
-        self._read = read
-        self._record: dict[str, Any] | None = None
-
-    def record(self) -> dict[str, Any]:
-        if self._record is None:
-            self._record = self._read()
-        return self._record
-
-
-def _given(record: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    """A Stored record that was read already."""
-    return lambda: record
 
 
 @dataclass(frozen=True)
@@ -147,9 +126,9 @@ class Store:
             ids = files.take_ids(len(captures))
             for cid, cap in zip(ids, captures, strict=True):
                 cap.id = cid
-            ops = [{"op": "put", "id": c.id, "doc": c.to_record()} for c in captures]
+            ops = [fmt.put_op(c.id, c.to_record()) for c in captures]
             if keep is not None:
-                ops += _beyond(files.live, keep, ids)
+                ops += beyond(files.live, keep, ids)
             files.append(ops)
         return ids
 
@@ -168,7 +147,7 @@ class Store:
         with access(self.root, writing=True), files.locked():
             files.track_live()
             files.sync()
-            ops = _beyond(files.live, keep, [])
+            ops = beyond(files.live, keep, [])
             files.append(ops)
         return [cid for op in ops for cid in op["ids"]]
 
@@ -205,9 +184,9 @@ class Store:
         with access(self.root, writing=True), files.locked():
             files.sync()
             _, end = files.view()
-            present, freed = _weigh(files, end, min(wanted), wanted.__contains__)
+            present, freed = weigh(files, end, min(wanted), wanted.__contains__)
             if present:
-                files.append([{"op": "del", "ids": sorted(present), "freed": freed}])
+                files.append([fmt.del_op(sorted(present), freed)])
         self.compact_if_due()
         return sorted(present)
 
@@ -221,9 +200,9 @@ class Store:
             return []
         files = self._files
 
-        def doomed(entries: Iterator[dict[str, Any]]) -> dict[int, int]:
+        def doomed(entries: Iterator[fmt.IndexEntry]) -> dict[int, int]:
             out: dict[int, int] = {}  # id -> log bytes
-            for rank, (entry, size) in enumerate(_weighted(entries)):
+            for rank, (entry, size) in enumerate(weighted(entries)):
                 s = entry["s"]
                 if (keep is not None and rank >= keep) or (
                     older_than is not None and _received(s) < older_than
@@ -241,7 +220,7 @@ class Store:
             victims = doomed(files.index_backward(end))
             if victims:
                 ids = sorted(victims)
-                files.append([{"op": "del", "ids": ids, "freed": sum(victims.values())}])
+                files.append([fmt.del_op(ids, sum(victims.values()))])
         self.compact_if_due()
         return sorted(victims)
 
@@ -302,7 +281,7 @@ class Store:
         with access(self.root, files.writable):
             fd, end = files.snapshot()
             count = 0
-            for entry in self._live_puts(files, end):
+            for entry in live_puts(files, end):
                 s: Summary = entry["s"]
                 if stop is not None and stop(s):
                     return
@@ -378,7 +357,7 @@ class Store:
         present: set[int] = set()
         if wanted_min is not None:
             with access(self.root, files.writable):
-                present, _ = _weigh(
+                present, _ = weigh(
                     files,
                     end,
                     wanted_min,
@@ -409,7 +388,7 @@ class Store:
             fd, end = files.snapshot()
             low = min(ids) if ids else None
             ranges: list[tuple[int, int]] = []
-            for entry in self._live_puts(files, end):
+            for entry in live_puts(files, end):
                 s: Summary = entry["s"]
                 if (low is not None and s["id"] < low) or (stop is not None and stop(s)):
                     break
@@ -426,25 +405,33 @@ class Store:
         the listener names. Costs O(log n) reads plus a byte scan of the index from the
         smallest id on (see LogFiles.put_entries), whatever lies between the end and the
         ids. Ask for the records before this Store writes again (a write may reopen the
-        files)."""
-        wanted = set(ids)
-        if not wanted:
-            return []
+        files), or use `reading()`, which makes that hold by itself."""
         files = self._files
         with access(self.root, files.writable):
             fd, end = files.snapshot()
-            puts = files.put_entries(wanted, end)
-            if puts is None:  # the smallest is not in the index: the full walk
-                return [Stored(summary_of(r), _given(r)) for r in self.records(ids=wanted)]
+        return stored(self.root, files, fd, end, set(ids), self._records_of)
 
-        def reader(off: int, n: int) -> Callable[[], dict[str, Any]]:
-            def read() -> dict[str, Any]:
-                with access(self.root, files.writable):
-                    return files.read_doc(fd, off, n)
+    def _records_of(self, ids: set[int]) -> Iterator[dict[str, Any]]:
+        return self.records(ids=ids)
 
-            return read
-
-        return [Stored(e["s"], reader(e["off"], e["len"])) for _, e in sorted(puts.items())]
+    @contextmanager
+    def reading(self, release: bool = False) -> Iterator[Snapshot]:
+        """The store as of now, for a block of reads (see snapshot.py): what it hands out
+        stays readable whatever this thread writes meanwhile, and nothing after. RELEASE
+        (a worker thread's reads): the block's end closes this thread's descriptors, as
+        `close()` would, so none outlives it."""
+        files = self._files
+        try:
+            with access(self.root, files.writable):
+                view = files.snapshot()
+                snap = Snapshot(self.root, files, view.index_end, self._records_of)
+            try:
+                yield snap
+            finally:
+                snap.close()
+        finally:
+            if release:
+                self.close()
 
     # -- following the store (the TUI) -----------------------------------------------------
 
@@ -458,7 +445,7 @@ class Store:
 
     def _marked_rows(self, files: LogFiles, end: int) -> Iterator[Summary]:
         with access(self.root, files.writable):
-            for entry in self._live_puts(files, end):
+            for entry in live_puts(files, end):
                 yield entry["s"]
 
     def changes_since(self, mark: IndexMark) -> tuple[IndexMark, list[dict[str, Any]]] | None:
@@ -476,16 +463,11 @@ class Store:
             for after, entry in files.index_forward(mark.offset):
                 if after > end:
                     break
-                entries.append(entry)
+                entries.append(cast(dict[str, Any], entry))
                 offset = after
         return IndexMark(mark.files, offset), entries
 
     # -- helpers --------------------------------------------------------------------------
-
-    @staticmethod
-    def _live_puts(files: LogFiles, end: int) -> Iterator[dict[str, Any]]:
-        """Index put entries not deleted, newest first."""
-        return (entry for entry, _ in _weighted(files.index_backward(end)))
 
     def info(self) -> Info:
         """Totals from the index's last line, the newest capture from its end and the
@@ -494,81 +476,9 @@ class Store:
         with access(self.root, files.writable):
             _, end = files.snapshot()
             stats = files.stats()
-            newest = next((e["s"] for e in self._live_puts(files, end)), None)
-            oldest = _oldest(files, end) if newest is not None else None
+            newest = next((e["s"] for e in live_puts(files, end)), None)
+            oldest = oldest_live(files, end) if newest is not None else None
         return Info(self.root, stats, oldest, newest)
-
-
-def _weighted(entries: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], int]]:
-    """From index entries newest first: the live put entries, newest first, each with the
-    log bytes its capture holds (its put line and its attempt lines)."""
-    deleted: set[int] = set()
-    extra: dict[int, int] = {}
-    for entry in entries:
-        op = entry["op"]
-        if op == "put":
-            if entry["id"] not in deleted:
-                yield entry, int(entry["len"]) + extra.pop(entry["id"], 0)
-        elif op == "attempt":
-            extra[entry["id"]] = extra.get(entry["id"], 0) + int(entry.get("len", 0))
-        elif op == "del":
-            deleted.update(entry["ids"])
-        elif op == "meta":
-            return
-
-
-def _weigh(
-    files: LogFiles, end: int, low: int, wanted: Callable[[int], bool]
-) -> tuple[set[int], int]:
-    """Ids of live captures, none below LOW, that WANTED accepts, and the log bytes they
-    hold: the walk stops at the first id below LOW (ids are in file order)."""
-    found: set[int] = set()
-    freed = 0
-    for entry, size in _weighted(files.index_backward(end)):
-        if entry["id"] < low:
-            break
-        if wanted(entry["id"]):
-            found.add(entry["id"])
-            freed += size
-    return found, freed
-
-
-def _beyond(live: LiveIds, keep: int, new: list[int]) -> list[dict[str, Any]]:
-    """Retention: the `del` op for the captures beyond the KEEP newest once NEW (ids not
-    yet appended) are in; none when nothing is beyond."""
-    excess = len(live) + len(new) - keep
-    if excess <= 0:
-        return []
-    victims = live.oldest(excess)
-    victims += new[: excess - len(victims)]
-    return [{"op": "del", "ids": victims}]
-
-
-def _oldest(files: LogFiles, end: int) -> Summary | None:
-    """The oldest live summary: the first put, unless something deleted it (then the
-    first put no `del` line names, the del lines found by a byte search)."""
-    indexed = (entry for _, entry in files.index_forward(0, end))
-    entries = itertools.chain(indexed, files.unindexed)
-    first = next((e for e in entries if e["op"] == "put"), None)
-    if first is None:
-        return None
-    put, _ = files.lookup(first["id"], end)
-    if put is not None:
-        s: Summary = put["s"]
-        return s
-    deleted: set[int] = set()
-    _, idx_fd = files.fds()
-    if idx_fd >= 0:
-        for at, line in seek.lines_with(idx_fd, 0, end, seek.DEL):
-            deleted.update(files.parse_index(line, at)["ids"])
-    for entry in files.unindexed:
-        if entry["op"] == "del":
-            deleted.update(entry["ids"])
-    for entry in entries:
-        if entry["op"] == "put" and entry["id"] not in deleted:
-            s = entry["s"]
-            return s
-    return None
 
 
 def _received(summary: Summary) -> datetime:

@@ -7,6 +7,7 @@ relays requests from its "edge" port to the tunnel's upstream: a real aiohttp re
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,14 @@ from typing import Any
 import pytest
 
 from hookcli.errors import HookcliError
-from hookcli.tunnel import TunnelOptions, open_tunnel, parse_domain, upstream_url
+from hookcli.tunnel import (
+    Tunnel,
+    TunnelOptions,
+    open_tunnel,
+    parse_domain,
+    started_agents,
+    upstream_url,
+)
 from tests.conftest import FakeNgrok, send
 from tests.receiver import Receiver
 
@@ -162,6 +170,36 @@ def test_cancelled_while_starting_leaves_no_agent(fake_ngrok: Make, tmp_path: Pa
 
     asyncio.run(main())
     assert agent.agent_gone()
+
+
+def test_a_starting_agent_is_found_and_killed_without_pyngrok_internals(
+    fake_ngrok: Make, tmp_path: Path
+) -> None:
+    """abort()'s fallback, for a pyngrok without the private table of processes it reads:
+    the agent pyngrok is starting is found among this process's children and killed, which
+    ends pyngrok's wait for it."""
+    agent = fake_ngrok("hang")
+    tunnel = Tunnel("http://127.0.0.1:9", options(agent, tmp_path, timeout=30))
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            tunnel.open()
+        except BaseException as e:
+            failures.append(e)
+
+    opening = threading.Thread(target=run, daemon=True)
+    opening.start()
+    deadline = time.monotonic() + 10
+    while not agent.facts("pid") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = [f["pid"] for f in agent.facts("pid")]
+    assert pids and set(pids) <= set(started_agents())
+    tunnel.kill_started_agents()
+    opening.join(10)
+    assert not opening.is_alive() and failures, "pyngrok stopped waiting for a dead agent"
+    assert agent.agent_gone()
+    assert not set(pids) & set(started_agents())
 
 
 async def open_and_enter(url: str, opts: TunnelOptions) -> None:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from hookcli.store import log
+from hookcli.store import reading
 
 
 @pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 64, 65536])
 def test_lines_backward_matches_a_forward_split(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(log, "_BLOCK", block)
+    monkeypatch.setattr(reading, "_BLOCK", block)
     rng = random.Random(block)
     for trial in range(60):
         lines = [
@@ -34,6 +34,6 @@ def test_lines_backward_matches_a_forward_split(
         expected.reverse()
         fd = os.open(path, os.O_RDONLY)
         try:
-            assert list(log._lines_backward(fd, len(data))) == expected
+            assert list(reading.lines_backward(fd, len(data))) == expected
         finally:
             os.close(fd)

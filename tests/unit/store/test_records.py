@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
+
+import pytest
 
 from hookcli.model.capture import Attempt, Capture
 from hookcli.store import Store
@@ -37,3 +41,46 @@ def test_ids_and_filters_narrow_the_walk(tmp_path: Path) -> None:
 
 def test_a_store_that_is_not_there_has_no_records(tmp_path: Path) -> None:
     assert list(Store(tmp_path / "none").records()) == []
+
+
+def test_a_reading_outlives_writes_and_ends_with_its_block(tmp_path: Path) -> None:
+    """`with store.reading() as r:`: the records it hands out read the bytes of the moment
+    it began, whatever this thread writes meanwhile (a compaction replaces the files), and
+    raise after the block instead of reading another file."""
+    from hookcli.store.snapshot import ReadingClosed
+
+    root = tmp_path / "s"
+    st = Store(root)
+    ids = st.add([Capture("POST", f"/{i}", "", [], b"x" * 2000) for i in range(50)])
+    with st.reading() as r:
+        stored = r.stored_by_id({ids[40], ids[45], 9999})
+        assert [s.summary["id"] for s in stored] == [ids[40], ids[45]]
+        st.delete(ids[:40])
+        st.compact()  # the files are replaced under the reading
+        st.add([Capture("POST", "/new", "", [], b"y")])
+        assert stored[0].record()["path"] == "/40"
+        assert stored[1].record()["body"] == "x" * 2000
+    later = r.stored_by_id({ids[41]})
+    with pytest.raises(ReadingClosed):
+        later[0].record()
+    st.close()
+
+
+def test_a_released_reading_leaves_no_descriptor_open(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    st = Store(root)
+    st.add([Capture("POST", "/a", "", [], b"a")])
+    st.close()
+    fd_dir = Path("/proc/self/fd") if Path("/proc/self/fd").exists() else Path("/dev/fd")
+    before = set(os.listdir(fd_dir))
+    result: list[str] = []
+
+    def worker() -> None:
+        with st.reading(release=True) as r:
+            result.append(r.stored_by_id({1})[0].record()["path"])
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert result == ["/a"]
+    assert set(os.listdir(fd_dir)) <= before, "the worker's descriptors outlived its reading"

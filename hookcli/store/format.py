@@ -1,0 +1,321 @@
+"""The store's on-disk format, in one place: the log line and the index line, their types,
+their encoding and decoding, the byte prefixes that seeking and compaction rely on, and
+the one path by which lines of older versions are read.
+
+captures.jsonl, the log (the truth), one JSON object a line (`LogOp`):
+  {"op":"put","id":N,"doc":{record}}                 a new capture (record: Capture.to_record)
+  {"op":"attempt","id":N,"kind":"forwards"|"replays","attempt":{record}}
+  {"op":"del","ids":[N,...],"freed":B}               captures removed; B: the log bytes
+                                                     their lines hold
+  {"op":"meta","next_id":N}                          first line after a compaction or clear
+
+index.jsonl, derived from the log, one line per log line (`IndexEntry`): a put's summary
+("s") and its log line's place ("off", "len"), an attempt itself ("a", "len"), a del's
+"ids" and "freed"; then the running fields, always last and in this order: "end" (the log
+offset the line covers up to), "n" (the next id), "c" (live captures), "g" (log bytes a
+compaction would drop), "k" (del and attempt lines so far).
+
+Versions (mitmproxy's io/compat.py is the model: one place knows every older shape):
+  0  the first store (951794b): index lines with "end" and "n" only (no "c", "g", "k"),
+     a del without "freed", an attempt index line without "len".
+  1  today's (RECORD_VERSION). Versions 0 and 1 are told apart by the shape of a line
+     (`index_version`); neither writes its number. A later version that changes a line's
+     shape writes "v" in its meta line: `check_version` refuses such a log, rather than
+     misread it, and a reader of that version finds here what it must upgrade from.
+`upgrade` is the path every index line read takes; the running totals an old index lacks
+are folded from its lines (log.py's catch-up). A log written by a newer version than
+RECORD_VERSION is refused rather than misread.
+
+Index lines are written by orjson, with no spaces and their keys in the order given here,
+so a line's kind and id are its first bytes (`PUT`, `ATTEMPT`, `DEL`) and its running
+fields start at the last `STAMPS`: seek.py finds lines by those bytes without parsing the
+lines in between, and compaction moves lines by rewriting those bytes."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple, Required, TypedDict
+
+import orjson
+
+from hookcli.model.capture import summary_of
+
+#: the version of the format this code writes (see the module's docstring)
+RECORD_VERSION = 1
+
+Op = Literal["put", "attempt", "del", "meta"]
+Record = dict[str, Any]  # a capture's or an attempt's record (Capture/Attempt.to_record)
+
+
+class LogOp(TypedDict, total=False):
+    """One log line; which keys it has depends on "op"."""
+
+    op: Required[Op]
+    id: int  # put, attempt
+    doc: Record  # put: the capture's record
+    kind: str  # attempt: "forwards" | "replays"
+    attempt: Record  # attempt
+    ids: list[int]  # del
+    freed: int  # del (absent in version 0)
+    next_id: int  # meta
+    v: int  # meta: the writer's RECORD_VERSION, from version 2 on (none writes it yet)
+
+
+class IndexEntry(TypedDict, total=False):
+    """One index line; which keys it has depends on "op" (see the module's docstring)."""
+
+    op: Required[Op]
+    id: int  # put, attempt
+    off: int  # put: its log line's offset
+    len: int  # put, attempt: its log line's length (an attempt's: absent in version 0)
+    s: dict[str, Any]  # put: the summary (model.capture.summary_of)
+    kind: str  # attempt
+    a: Record  # attempt
+    ids: list[int]  # del
+    freed: int  # del
+    # the running fields ("end" and "n" in every version, the totals from version 1)
+    end: int
+    n: int
+    c: int
+    g: int
+    k: int
+
+
+# -- the bytes seek.py and compaction rely on ----------------------------------------------
+
+PUT = b'{"op":"put","id":'
+ATTEMPT = b'{"op":"attempt","id":'
+DEL = b'{"op":"del",'
+META = b'{"op":"meta",'
+#: the running fields end every index line, in this order, after all the others (inside
+#: strings a quote is escaped, so this cannot appear earlier)
+STAMPS = b',"end":'
+_KINDS = {kind: orjson.dumps(kind) for kind in ("forwards", "replays")}
+_HEADS = {"put": PUT, "attempt": ATTEMPT, "del": DEL, "meta": META}
+
+
+def attempt_prefix(cid: int) -> bytes:
+    """The first bytes of capture CID's attempt lines (index and log alike)."""
+    return b"%s%d," % (ATTEMPT, cid)
+
+
+def log_head(op: str, cid: int | None) -> bytes:
+    """The first bytes a log line of OP (and id CID) has: what compaction checks each line
+    it copies against."""
+    head = _HEADS.get(op) or b'{"op":"%s",' % op.encode()
+    if op in ("put", "attempt"):
+        head = head[: -len(b'"id":')]
+    return head if cid is None else head + b'"id":%d,' % cid
+
+
+def stamps_at(line: bytes) -> int:
+    """Where the running fields of an index line begin (-1 for a version 0 line)."""
+    at = line.rfind(STAMPS)
+    return at if at >= 0 and line.endswith(b"}") and b',"k":' in line[at:] else -1
+
+
+def stamped_end(line: bytes, at: int) -> int:
+    """The "end" of an index line whose running fields begin at AT."""
+    start = at + len(STAMPS)
+    return int(line[start : line.index(b",", start)])
+
+
+def line_id(line: bytes, prefix: bytes) -> int:
+    """The id right after PREFIX (PUT or ATTEMPT) in an index line."""
+    return int(line[len(prefix) : line.index(b",", len(prefix))])
+
+
+class Brief(NamedTuple):
+    op: Op
+    id: int
+    end: int
+
+
+def brief(line: bytes) -> Brief | None:
+    """The op, id and end of a put or attempt index line, from its bytes alone (None for
+    other lines, and version 0 lines): what following the live ids needs, at a fraction of
+    parsing the line."""
+    at = stamps_at(line)
+    if at < 0:
+        return None
+    if line.startswith(PUT):
+        return Brief("put", line_id(line, PUT), stamped_end(line, at))
+    if line.startswith(ATTEMPT):
+        return Brief("attempt", line_id(line, ATTEMPT), stamped_end(line, at))
+    return None
+
+
+def moved_put(line: bytes, at: int, cid: int, offset: int) -> bytes:
+    """A put index LINE (running fields at AT) without its running fields, its log offset
+    changed to OFFSET: compaction moves a put this way, never parsing it."""
+    head = b'%s%d,"off":' % (PUT, cid)
+    return b"%s%d%s" % (head, offset, line[line.index(b",", len(head)) : at])
+
+
+# -- encoding -------------------------------------------------------------------------------
+
+
+def dumps(obj: LogOp | IndexEntry | dict[str, Any]) -> bytes:
+    """One log or index line. orjson: encoding is most of a capture's cost on the ingest
+    path, and orjson does it several times faster than the standard library."""
+    return orjson.dumps(obj) + b"\n"
+
+
+def put_op(cid: int, record: Record) -> LogOp:
+    return {"op": "put", "id": cid, "doc": record}
+
+
+def del_op(ids: list[int], freed: int | None = None) -> LogOp:
+    """A del; without FREED the writer fills it in from the live ids it tracks."""
+    return {"op": "del", "ids": ids} if freed is None else {"op": "del", "ids": ids, "freed": freed}
+
+
+def meta_op(next_id: int) -> LogOp:
+    return {"op": "meta", "next_id": next_id}
+
+
+class Totals(NamedTuple):
+    """The running fields of an index line."""
+
+    end: int
+    next_id: int
+    live: int
+    garbage: int
+    changes: int
+
+
+def stamp(entry: IndexEntry, t: Totals) -> IndexEntry:
+    """ENTRY with its running fields."""
+    entry["end"], entry["n"], entry["c"], entry["g"], entry["k"] = t
+    return entry
+
+
+def stamped(head: bytes, t: Totals) -> bytes:
+    """An index line from HEAD, an encoded entry without its closing brace, and the running
+    fields as `stamp` puts them: an index line written without encoding the entry again
+    (prepared attempts, compaction). The same bytes as dumps(stamp(entry, t))."""
+    return b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (head, *t)
+
+
+class Prepared(NamedTuple):
+    """An attempt's log line and the start of its index line, made before taking the
+    store's lock (their bytes do not depend on where they land): under the lock only the
+    running fields are added. A busy forwarder's batch of attempts thus holds the lock for
+    a few microseconds per attempt, not the time to encode each twice."""
+
+    cid: int
+    line: bytes
+    head: bytes
+
+    @classmethod
+    def attempt(cls, cid: int, kind: str, a: bytes) -> Prepared:
+        """A: the attempt's record, encoded (orjson.dumps)."""
+        # the record encoded once for both (orjson writes a dict's keys in order, with no
+        # spaces: these are the bytes of the whole dicts encoded)
+        start = b'%s%d,"kind":%b' % (ATTEMPT, cid, _KINDS.get(kind) or orjson.dumps(kind))
+        line = b'%b,"attempt":%b}\n' % (start, a)
+        return cls(cid, line, b'%b,"len":%d,"a":%b' % (start, len(line), a))
+
+
+# -- decoding -------------------------------------------------------------------------------
+
+
+class FormatError(ValueError):
+    """A line that is not what the format says (the caller names the file and offset)."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message if not detail else f"{message} ({detail})")
+        self.message = message
+        self.detail = detail
+
+    def at(self, where: str) -> str:
+        """The message with WHERE (" at byte N") before the detail."""
+        return self.message + where + (f" ({self.detail})" if self.detail else "")
+
+
+def loads(line: bytes) -> dict[str, Any]:
+    """A line as JSON; FormatError if it is not a JSON object."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as e:
+        raise FormatError("unparseable line", str(e)) from e
+    if not isinstance(obj, dict):
+        raise FormatError("not a JSON object")
+    return obj
+
+
+def load_index(line: bytes) -> IndexEntry:
+    """One index line, in today's shape (`upgrade`)."""
+    return upgrade(loads(line))  # type: ignore[arg-type]
+
+
+def load_doc(line: bytes) -> Record:
+    """The capture record of a put log line."""
+    try:
+        doc: Record = loads(line)["doc"]
+    except (KeyError, TypeError) as e:
+        raise FormatError("not a put line", repr(e)) from e
+    return doc
+
+
+def index_version(entry: IndexEntry) -> int:
+    """The version of the format an index line was written in."""
+    return 1 if has_totals(entry) else 0
+
+
+def log_version(meta: LogOp) -> int:
+    """The version of the format a log was written in from its meta line on (a meta line
+    without "v": version 1 or earlier, which wrote none)."""
+    return int(meta.get("v", 1))
+
+
+def check_version(op: LogOp) -> None:
+    """Refuse a log that a newer hookcli wrote (its meta line says so)."""
+    if op["op"] == "meta" and log_version(op) > RECORD_VERSION:
+        raise FormatError(
+            f"written by a newer hookcli (store format {log_version(op)}, this one reads"
+            f" up to {RECORD_VERSION}): upgrade hookcli"
+        )
+
+
+def upgrade(entry: IndexEntry) -> IndexEntry:
+    """An index entry of any version in today's shape, as far as one line can say: a
+    version 0 del gets "freed" 0 (nothing was counted then). Its missing totals ("c",
+    "g", "k") and an attempt's "len" depend on the lines before it: `has_totals` tells
+    the catch-up to fold them, and the length of a line is always the difference of two
+    "end"s."""
+    if entry["op"] == "del" and "freed" not in entry:
+        entry["freed"] = 0
+    return entry
+
+
+def has_totals(entry: IndexEntry) -> bool:
+    """Whether the line carries the running totals (version 1 on)."""
+    return "k" in entry
+
+
+def index_entry(op: LogOp, off: int, length: int) -> IndexEntry:
+    """The index entry (without its running fields) of the log line OP at OFF, LENGTH bytes
+    long. KeyError, TypeError or ValueError for a line that lacks what its op needs;
+    FormatError for an op this version does not know."""
+    kind = op["op"]
+    if kind == "put":
+        return {"op": "put", "id": int(op["id"]), "off": off, "len": length, "s": summary(op)}
+    if kind == "attempt":
+        return {
+            "op": "attempt",
+            "id": int(op["id"]),
+            "kind": str(op["kind"]),
+            "len": length,
+            "a": op["attempt"],
+        }
+    if kind == "del":
+        return {"op": "del", "ids": [int(i) for i in op["ids"]], "freed": int(op.get("freed", 0))}
+    if kind == "meta":
+        check_version(op)
+        return {"op": "meta"}
+    raise FormatError(f"unknown op {kind!r}")
+
+
+def summary(op: LogOp) -> dict[str, Any]:
+    """The index's copy of a put's record: what `ls` shows and filters on."""
+    return summary_of(op["doc"])
