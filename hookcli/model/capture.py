@@ -29,6 +29,11 @@ SUMMARY_FIELDS = (
 #: what a record without the field (an older one) means
 _SUMMARY_DEFAULTS: dict[str, Any] = {"query": "", "body_size": 0, "source": "listen"}
 _REQUIRED = ("id", "received_at", "method", "path")
+#: characters of a path, query or event type a summary keeps (the record keeps them whole):
+#: every reader of the index reads every summary, so one hostile 25 MiB value must not
+#: slow them all
+SUMMARY_TEXT_MAX = 2048
+_BOUNDED = ("method", "path", "query", "event_type")
 
 
 def summary_of(record: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +43,12 @@ def summary_of(record: dict[str, Any]) -> dict[str, Any]:
     missing = [name for name in _REQUIRED if name not in record]
     if missing:
         raise KeyError(missing[0])
-    return {k: record.get(k, _SUMMARY_DEFAULTS.get(k)) for k in SUMMARY_FIELDS}
+    summary = {k: record.get(k, _SUMMARY_DEFAULTS.get(k)) for k in SUMMARY_FIELDS}
+    for k in _BOUNDED:
+        value = summary[k]
+        if isinstance(value, str) and len(value) > SUMMARY_TEXT_MAX:
+            summary[k] = value[: SUMMARY_TEXT_MAX - 1] + "…"
+    return summary
 
 
 def now_iso() -> str:

@@ -120,10 +120,18 @@ def lines_backward(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
     the last first. Bytes after the last newline before END (a torn tail) are skipped."""
     pos = end
     rest = b""  # the head of the block read last, up to and including its first newline
+    # blocks with no newline, the one read first first: a line longer than a block is
+    # joined once when its start is found, so the cost stays linear in its length
+    held: list[bytes] = []
     while pos > 0:
         take = min(_BLOCK, pos)
         pos -= take
-        chunk = os.pread(fd, take, pos) + rest
+        block = os.pread(fd, take, pos)
+        if pos > 0 and b"\n" not in block:
+            held.append(block)
+            continue
+        chunk = block + b"".join(reversed(held)) + rest
+        held.clear()
         lines = chunk.split(b"\n")
         stop = pos + len(chunk) - len(lines[-1])  # just after the last newline in the chunk
         first = 0 if pos == 0 else 1  # lines[0] may continue in the block before this one
