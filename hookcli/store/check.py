@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hookcli.paths import open_readonly
+from hookcli.paths import check_private_dir, open_readonly
 from hookcli.store import format as fmt
+from hookcli.store.files import StoreUnavailable
 from hookcli.store.log import INDEX_NAME, LOCK_NAME, LOG_NAME
 
 _CHUNK = 4 << 20
@@ -59,8 +60,12 @@ class _LogLine:
 def check(root: Path) -> Report:
     report = Report(root)
     log_path, index_path = root / LOG_NAME, root / INDEX_NAME
-    log_fd = open_readonly(log_path)
-    idx_fd = open_readonly(index_path)
+    try:
+        check_private_dir(root, writing=False)
+        log_fd = open_readonly(log_path)
+        idx_fd = open_readonly(index_path)
+    except OSError as e:  # a symlink, another user's file, no permission: as every command
+        raise StoreUnavailable(root, e, writing=False) from e
     try:
         if log_fd is None and idx_fd is None:
             report.exists = False

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from hookcli.errors import HookcliError
-from hookcli.paths import ensure_private_dir, first_non_directory, open_private, open_readonly
+from hookcli.paths import (
+    NotPrivate,
+    check_private_dir,
+    ensure_private_dir,
+    first_non_directory,
+    open_private,
+    open_readonly,
+)
 from hookcli.store import format as fmt
 from hookcli.store.disk import fd_inode, inode, size
 from hookcli.store.live import LiveIds
@@ -49,7 +56,15 @@ class StoreUnavailable(HookcliError):
         where = Path(error.filename) if error.filename else root
         verb = "write to" if writing else "read"
         code = error.errno
-        if code == errno.ENOTDIR:
+        if isinstance(error, NotPrivate):
+            message = f"refusing the store {root}: {where} is {error.strerror}"
+            hint = "a store is its user's alone; use your own --store" + (
+                "" if "owned" in (error.strerror or "") else f", or `chmod go-w {where}`"
+            )
+        elif code == errno.ELOOP:
+            message = f"refusing the store {root}: {where} is a symlink"
+            hint = "a store's files are never followed; put the file itself there"
+        elif code == errno.ENOTDIR:
             blocker = first_non_directory(root) or where
             message = f"cannot use {root} as a store: {blocker} is a file, not a directory"
             hint = "pick another --store or HOOKCLI_STORE"
@@ -211,6 +226,7 @@ class StoreFiles:
         elif self._lock_fd < 0 and not self._write:
             # no lock file (no store yet): nothing to lock against but a writer that is
             # creating the store, and what it has written so far reads consistently
+            check_private_dir(self.root, writing=False)
             self._lock_fd = _or_closed(open_readonly(self.lock_path))
 
     def close(self) -> None:
