@@ -17,7 +17,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported at run time inside main(): the child starts lean
+    from hookcli.cli.live_print import LinePrinter
+    from hookcli.delivery.routes import Routes
+    from hookcli.model.capture import Capture
+    from hookcli.server.forward import ForwardOptions
+    from hookcli.store import Store
+    from hookcli.store.snapshot import Stored
 
 #: the helper's CPU priority below the listener's (see `nice`)
 NICE = 10
@@ -30,8 +38,8 @@ FLOOD = 8
 def config(
     store: Path,
     as_json: bool,
-    routes: Any,
-    options: Any,
+    routes: Routes,
+    options: ForwardOptions,
     grace: float,
 ) -> str:
     """CONFIG_JSON for the helper (ROUTES: a Routes, OPTIONS: a ForwardOptions)."""
@@ -76,7 +84,12 @@ def main(argv: list[str]) -> int:
 
 
 async def _serve(
-    store: Any, routes: Any, options: Any, printer: Any, grace: float, ready_fd: int
+    store: Store,
+    routes: Routes,
+    options: ForwardOptions,
+    printer: LinePrinter,
+    grace: float,
+    ready_fd: int,
 ) -> None:
     from hookcli.model.capture import Capture
     from hookcli.server.forward import Forwarder
@@ -92,16 +105,16 @@ async def _serve(
     last_count = 0
     os.set_blocking(0, False)
 
-    def capture_of(stored: Any) -> Capture:
+    def capture_of(stored: Stored) -> Capture:
         return Capture.from_record(stored.record())
 
     def fetch() -> None:
         ids = set(wanted)
         wanted.clear()
-        stored = store.stored_by_id(ids)
-        # a record is read only for a target that takes it (not for skips); the forwarder
-        # writes no attempt meanwhile, which could reopen the store's files
-        with forwarder.held():
+        # a record is read only for a target that takes it (not for skips), from the
+        # reading's own descriptor; the captures skipped share one timestamp (held)
+        with store.reading() as reading, forwarder.held():
+            stored = reading.stored_by_id(ids)
             for one in stored:
                 s = one.summary
                 load = functools.partial(capture_of, one)

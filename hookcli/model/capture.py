@@ -26,28 +26,40 @@ SUMMARY_FIELDS = (
     "signature",
     "source",
 )
-#: what a record without the field (an older one) means
-_SUMMARY_DEFAULTS: dict[str, Any] = {"query": "", "body_size": 0, "source": "listen"}
-_REQUIRED = ("id", "received_at", "method", "path")
-#: characters of a path, query or event type a summary keeps (the record keeps them whole):
-#: every reader of the index reads every summary, so one hostile 25 MiB value must not
-#: slow them all
+#: characters of a method, path, query or event type a summary keeps (the record keeps
+#: them whole): every reader of the index reads every summary, so one hostile 25 MiB value
+#: must not slow them all
 SUMMARY_TEXT_MAX = 2048
 _BOUNDED = ("method", "path", "query", "event_type")
 
 
 def summary_of(record: dict[str, Any]) -> dict[str, Any]:
-    """The summary of a capture's record (Capture.to_record): the one place a summary is
-    built (Capture.summary goes through it too). KeyError when a field every record has
-    is missing."""
-    missing = [name for name in _REQUIRED if name not in record]
-    if missing:
-        raise KeyError(missing[0])
-    summary = {k: record.get(k, _SUMMARY_DEFAULTS.get(k)) for k in SUMMARY_FIELDS}
-    for k in _BOUNDED:
-        value = summary[k]
-        if isinstance(value, str) and len(value) > SUMMARY_TEXT_MAX:
-            summary[k] = value[: SUMMARY_TEXT_MAX - 1] + "…"
+    """The summary of a capture's record (Capture.to_record), its keys SUMMARY_FIELDS: the
+    one place a summary is built (Capture.summary goes through it too). A field an older
+    record lacks gets its default; texts longer than SUMMARY_TEXT_MAX are cut with `…`.
+    Written out, not looped: ingest runs it per capture."""
+    summary = {
+        "id": record["id"],
+        "received_at": record["received_at"],
+        "method": record["method"],
+        "path": record["path"],
+        "query": record.get("query", ""),
+        "body_size": record.get("body_size", 0),
+        "provider": record.get("provider"),
+        "event_type": record.get("event_type"),
+        "signature": record.get("signature"),
+        "source": record.get("source", "listen"),
+    }
+    if (
+        len(summary["path"]) > SUMMARY_TEXT_MAX
+        or len(summary["query"] or "") > SUMMARY_TEXT_MAX
+        or len(summary["event_type"] or "") > SUMMARY_TEXT_MAX
+        or len(summary["method"]) > SUMMARY_TEXT_MAX
+    ):
+        for k in _BOUNDED:
+            value = summary[k]
+            if isinstance(value, str) and len(value) > SUMMARY_TEXT_MAX:
+                summary[k] = value[: SUMMARY_TEXT_MAX - 1] + "…"
     return summary
 
 

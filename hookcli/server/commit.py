@@ -68,7 +68,7 @@ class GroupCommit:
         self._compaction: threading.Thread | None = None
         self._compacting = False
         #: compactions in a helper process (compactor.py), not a thread of this one
-        self.compact_in_process = True
+        self.compact_in_helper = True
         self._compactor: Compactor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
 
@@ -142,14 +142,14 @@ class GroupCommit:
             return
         self._compacting = True
         loop = asyncio.get_running_loop()
-        if self.compact_in_process:
+        if self.compact_in_helper:
             if self._compactor is None:
                 self._compactor = Compactor(self.store.root, loop, self._compacted)
             if self._compactor.request():
                 return
             if self.on_problem is not None and self._compactor.dead is not None:
                 self.on_problem(f"{self._compactor.dead}: compacting in a thread instead")
-            self.compact_in_process = False
+            self.compact_in_helper = False
         # a daemon thread: a compaction is safe to cut off at any point, and a stop must
         # not wait for one over a big store
         self._compaction = threading.Thread(
@@ -162,7 +162,7 @@ class GroupCommit:
         self._compacting = False
         if error is not None:
             if self._compactor is not None and self._compactor.dead == error:
-                self.compact_in_process = False
+                self.compact_in_helper = False
                 error += ": compacting in a thread instead"
             else:
                 error = f"compaction failed: {error}"

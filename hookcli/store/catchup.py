@@ -215,10 +215,17 @@ class CatchUp(StoreFiles):
         self._cur.log_end = self._cur.covered = offset
 
     def _index_entry(self, line: bytes, off: int) -> fmt.IndexEntry:
-        """The index entry of the log LINE at OFF, advancing the cursor (and live ids)."""
-        length = len(line)
+        """The index entry of the log LINE at OFF, read from the log (see `_entry_of`)."""
         try:
             op: fmt.LogOp = fmt.loads(line)  # type: ignore[assignment]
+        except fmt.FormatError as e:
+            raise StoreCorrupt(self.log_path, e.at(f" at byte {off}")) from e
+        return self._entry_of(op, off, len(line))
+
+    def _entry_of(self, op: fmt.LogOp, off: int, length: int) -> fmt.IndexEntry:
+        """The index entry of the log line OP at OFF, LENGTH bytes, advancing the cursor
+        (and live ids): for a line just encoded (log.py's append) and one read back."""
+        try:
             entry = fmt.index_entry(op, off, length)
         except fmt.FormatError as e:
             raise StoreCorrupt(self.log_path, e.at(f" at byte {off}")) from e

@@ -127,17 +127,14 @@ class Cursor:
         elif op == "meta":  # the first line of a fresh log
             self.live = self.garbage = self.changes = 0
 
-    def totals(self, end: int) -> fmt.Totals:
-        return fmt.Totals(end, self.next_id, self.live, self.garbage, self.changes)
-
     def stamp(self, entry: fmt.IndexEntry, end: int, length: int) -> fmt.IndexEntry:
         """ENTRY with the running fields of an index line, the totals advanced over it."""
         self.count(entry, length)
-        return fmt.stamp(entry, self.totals(end))
+        return fmt.stamp(entry, end, self.next_id, self.live, self.garbage, self.changes)
 
     def stamped(self, head: bytes, end: int) -> bytes:
         """The index line of HEAD (format.stamped), the totals already advanced over it."""
-        return fmt.stamped(head, self.totals(end))
+        return fmt.stamped(head, end, self.next_id, self.live, self.garbage, self.changes)
 
     def take_totals(self, entry: fmt.IndexEntry) -> bool:
         """Take the totals an index line carries; False for a version 0 line."""

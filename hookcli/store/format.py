@@ -90,7 +90,6 @@ META = b'{"op":"meta",'
 #: strings a quote is escaped, so this cannot appear earlier)
 STAMPS = b',"end":'
 _KINDS = {kind: orjson.dumps(kind) for kind in ("forwards", "replays")}
-_HEADS = {"put": PUT, "attempt": ATTEMPT, "del": DEL, "meta": META}
 
 
 def attempt_prefix(cid: int) -> bytes:
@@ -98,13 +97,14 @@ def attempt_prefix(cid: int) -> bytes:
     return b"%s%d," % (ATTEMPT, cid)
 
 
+_LOG_HEADS = {op: b'{"op":"%s",' % op.encode() for op in ("put", "attempt", "del", "meta")}
+
+
 def log_head(op: str, cid: int | None) -> bytes:
     """The first bytes a log line of OP (and id CID) has: what compaction checks each line
     it copies against."""
-    head = _HEADS.get(op) or b'{"op":"%s",' % op.encode()
-    if op in ("put", "attempt"):
-        head = head[: -len(b'"id":')]
-    return head if cid is None else head + b'"id":%d,' % cid
+    head = _LOG_HEADS.get(op) or b'{"op":"%s",' % op.encode()
+    return head if cid is None else b'%s"id":%d,' % (head, cid)
 
 
 def stamps_at(line: bytes) -> int:
@@ -173,27 +173,30 @@ def meta_op(next_id: int) -> LogOp:
     return {"op": "meta", "next_id": next_id}
 
 
-class Totals(NamedTuple):
-    """The running fields of an index line."""
-
-    end: int
-    next_id: int
-    live: int
-    garbage: int
-    changes: int
+#: the running fields of an index line, as `stamped` writes them after an entry's bytes
+_STAMPED = b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n'
 
 
-def stamp(entry: IndexEntry, t: Totals) -> IndexEntry:
-    """ENTRY with its running fields."""
-    entry["end"], entry["n"], entry["c"], entry["g"], entry["k"] = t
+def stamp(
+    entry: IndexEntry, end: int, next_id: int, live: int, garbage: int, changes: int
+) -> IndexEntry:
+    """ENTRY with its running fields: the log offset it covers up to, the next id, the
+    live captures, the log bytes a compaction would drop, the del and attempt lines."""
+    entry["end"], entry["n"], entry["c"], entry["g"], entry["k"] = (
+        end,
+        next_id,
+        live,
+        garbage,
+        changes,
+    )
     return entry
 
 
-def stamped(head: bytes, t: Totals) -> bytes:
+def stamped(head: bytes, end: int, next_id: int, live: int, garbage: int, changes: int) -> bytes:
     """An index line from HEAD, an encoded entry without its closing brace, and the running
     fields as `stamp` puts them: an index line written without encoding the entry again
-    (prepared attempts, compaction). The same bytes as dumps(stamp(entry, t))."""
-    return b'%s,"end":%d,"n":%d,"c":%d,"g":%d,"k":%d}\n' % (head, *t)
+    (prepared attempts, compaction). The same bytes as dumps(stamp(entry, ...))."""
+    return _STAMPED % (head, end, next_id, live, garbage, changes)
 
 
 class Prepared(NamedTuple):

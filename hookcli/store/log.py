@@ -76,7 +76,7 @@ class LogFiles(CatchUp, Reading):
                 if op["op"] == "del" and "freed" not in op:
                     op["freed"] = self._live.weight(op["ids"]) if self._live is not None else 0
                 line = fmt.dumps(op)
-                idx_lines.append(fmt.dumps(self._index_entry(line, offset)))
+                idx_lines.append(fmt.dumps(self._entry_of(op, offset, len(line))))
                 log_lines.append(line)
                 offset += len(line)
             write_all(self._log_fd, b"".join(log_lines))

@@ -84,3 +84,26 @@ def test_a_released_reading_leaves_no_descriptor_open(tmp_path: Path) -> None:
     thread.join()
     assert result == ["/a"]
     assert set(os.listdir(fd_dir)) <= before, "the worker's descriptors outlived its reading"
+
+
+def test_one_summary_for_the_index_and_the_capture(tmp_path: Path) -> None:
+    from hookcli.model.capture import SUMMARY_FIELDS, summary_of
+
+    c = Capture("POST", "/p", "q=1", [("X-A", "1")], b"\xffbin", provider="stripe")
+    c.id = 7
+    assert tuple(summary_of(c.to_record())) == SUMMARY_FIELDS
+    assert c.summary() == summary_of(c.to_record())
+    st = Store(tmp_path / "s")
+    st.add([c])
+    assert next(st.summaries()) == c.summary()
+    # an older record without the optional fields reads with their defaults
+    old = {"id": 1, "received_at": "2026-01-01T00:00:00+00:00", "method": "GET", "path": "/"}
+    assert summary_of(old) == {
+        **old,
+        "query": "",
+        "body_size": 0,
+        "provider": None,
+        "event_type": None,
+        "signature": None,
+        "source": "listen",
+    }
