@@ -118,6 +118,7 @@ def verify(
             tolerance,
             url or signed_url(cap),
             options,
+            cap.method,
         )
     if json_out:
         print_json(

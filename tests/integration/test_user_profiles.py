@@ -121,7 +121,7 @@ def test_secret_from_environment_uses_underscores(store: Path, config: Path) -> 
     [
         ('signature_header = "X-S"\nalgo = "sha256"', "algo", "unknown key"),
         ('algorithm = "sha256"', "signature_header", "is required"),
-        ('signature_header = "X-S"\nalgorithm = "md5"', "algorithm", "sha1, sha256, sha512"),
+        ('signature_header = "X-S"\nalgorithm = "sha3"', "algorithm", "md5, sha1, sha256, sha384"),
         ('signature_header = "X-S"\nencoding = "base32"', "encoding", "hex, base64"),
         ('signature_header = "X-S"\nsigned = "{body}{nonce}"', "signed", "{nonce}"),
         ('signature_header = "X-S"\nsigned = "{timestamp}.{body}"', "signed", "timestamp_header"),
