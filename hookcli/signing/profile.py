@@ -163,7 +163,8 @@ class Profile:
     tolerance_rejects: str = "both"
     event_headers: tuple[str, ...] = ()
     event_fields: tuple[str, ...] = ()
-    detect: tuple[str, ...] = ()
+    #: None: the signature headers detect it; () : nothing does (a generic header name)
+    detect: tuple[str, ...] | None = None
     legacy: Digest | None = None
     #: where it was defined ("built-in" or the config file), for messages
     source: str = "built-in"
@@ -322,7 +323,7 @@ def parse(name: str, table: Mapping[str, Any], source: str) -> Profile:
         tolerance_rejects=r.choice("tolerance_rejects", "both", REJECTS),
         event_headers=r.names("event_header"),
         event_fields=_paths(r),
-        detect=r.names("detect"),
+        detect=_detect(r),
         legacy=legacy,
         source=source,
     )
@@ -350,8 +351,6 @@ def _check_consistent(r: _Reader, p: Profile) -> None:
         if key in r.table and not p.has_timestamp:
             raise r.fail(key, "has no meaning without timestamp_header or timestamp_key")
     numbered = [h for h in p.digest.headers if NUMBERED in h]
-    if p.pair_separator and p.signature_separator:
-        raise r.fail("signature_separator", "the pairs already list every signature")
     if numbered and len(p.digest.headers) > 1:
         raise r.fail("signature_header", "a numbered header ({n}) must be the only name")
 
@@ -384,9 +383,13 @@ def _parse_comparing(r: _Reader, mode: str) -> Profile:
         signed=(),
         event_headers=r.names("event_header"),
         event_fields=_paths(r),
-        detect=r.names("detect"),
+        detect=_detect(r) if "detect" in r.table or mode == "token" else (),
         source=r.source,
     )
+
+
+def _detect(r: _Reader) -> tuple[str, ...] | None:
+    return r.names("detect") if "detect" in r.table else None
 
 
 def _paths(r: _Reader) -> tuple[str, ...]:

@@ -99,9 +99,8 @@ class ProfileScheme(Scheme):
         extra = [p.timestamp_header] if p.timestamp_header else []
         self.headers = (*shown, *legacy, *extra)
         legacy_all = p.legacy.headers if p.legacy else ()
-        self.detect_headers = tuple(
-            _first_name(h).lower() for h in (p.detect or (*p.digest.headers, *legacy_all))
-        )
+        detect = p.detect if p.detect is not None else (*p.digest.headers, *legacy_all)
+        self.detect_headers = tuple(_first_name(h).lower() for h in detect)
         self.default_tolerance = p.tolerance if p.has_timestamp else None
         self.needs_url = bool({"url", "path"} & p.uses)
         self.delivery_id_headers = tuple(h.lower() for h in p.id_headers)
@@ -336,8 +335,10 @@ class ProfileScheme(Scheme):
                     continue
                 found.present = True
                 found.header = found.header or name
-                structured = p.pair_separator and digest is p.digest
-                items = self._pairs(value, found) if structured else self._items(value)
+                if p.pair_separator and digest is p.digest:  # groups of pairs, each signed
+                    items = [s for g in self._items(value) for s in self._pairs(g, found)]
+                else:
+                    items = self._items(value)
                 for item in items:
                     if item.startswith(digest.prefix):
                         found.sigs.append(item[len(digest.prefix) :])

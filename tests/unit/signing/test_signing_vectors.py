@@ -95,7 +95,11 @@ def test_signer_reproduces_vector(v: dict[str, Any]) -> None:
         url=v["url"],
         msg_id=v["id"],
     )
-    expected = {k.lower().replace("svix-", "webhook-"): val for k, val in v["headers"].items()}
+    svix = _provider(v) == "standard"  # it signs webhook-* names for either family
+    expected = {
+        (k.lower().replace("svix-", "webhook-") if svix else k.lower()): val
+        for k, val in v["headers"].items()
+    }
     assert ours
     for name, value in ours:
         assert expected.get(name.lower()) == value, (name, value)
