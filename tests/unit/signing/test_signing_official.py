@@ -125,7 +125,11 @@ def test_standard_library_signature_verifies_with_ours() -> None:
 # documented switch for that), so the vectors' fixed timestamps do not get in the way.
 CLOCKLESS = {"square", "razorpay", "discord", "twilio", "paddle"}
 JUDGED = [
-    v for v in VECTORS if _provider(v) in CLOCKLESS and not str(v["reason"]).startswith("timestamp")
+    v
+    for v in VECTORS
+    if _provider(v) in CLOCKLESS
+    and not str(v["reason"]).startswith("timestamp")
+    and "-legacy-" not in v["name"]  # squareup checks the SHA-256 header only
 ]
 
 

@@ -101,5 +101,10 @@ def test_signer_reproduces_vector(v: dict[str, Any]) -> None:
         for k, val in v["headers"].items()
     }
     assert ours
+    # a legacy signature (Meta's, Square's) hookcli adds beside the vector's own header
+    legacy = getattr(getattr(scheme, "profile", None), "legacy", None)
+    extra = {h.lower() for h in legacy.headers} if legacy else set()
     for name, value in ours:
+        if name.lower() in extra and name.lower() not in expected:
+            continue
         assert expected.get(name.lower()) == value, (name, value)
