@@ -128,6 +128,7 @@ def test_default_tolerances() -> None:
         "zendesk": 300,
         "hubspot": 300,
         "sanity": 300,
+        "go1": 60,
         **{n: 300 for n in ("openai", "replicate", "lithic", "resend", "clerk", "polar")},
     }
 
