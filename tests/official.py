@@ -3,13 +3,17 @@ accept this request? None where the provider publishes no Python verifier.
 
 Test-only dependencies (pyproject's ``test`` extra): stripe, standardwebhooks, slack_sdk,
 twilio, squareup, paddle-python-sdk, razorpay, discord-interactions (PyNaCl, so Discord is
-checked by another Ed25519 implementation than the ``cryptography`` package we sign with).
+checked by another Ed25519 implementation than the ``cryptography`` package we sign with),
+workos, elevenlabs, openai, replicate, lithic, orb-billing, modern-treasury, box-sdk-gen,
+hubspot-api-client (tests/official_more.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from urllib.parse import parse_qsl
+
+from tests.official_more import MORE_LIBRARIES, accepts_more
 
 #: providers whose official library is exercised here
 LIBRARIES = {
@@ -21,6 +25,7 @@ LIBRARIES = {
     "paddle": "paddle-python-sdk",
     "razorpay": "razorpay",
     "discord": "discord-interactions",
+    **MORE_LIBRARIES,
 }
 
 
@@ -88,6 +93,8 @@ def accepts(
         except SignatureVerificationError:
             return False
         return True
+    if provider in MORE_LIBRARIES:
+        return accepts_more(provider, h, body, secret, url)
     if provider == "discord":
         import contextlib
         import io

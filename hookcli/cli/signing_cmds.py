@@ -104,7 +104,10 @@ def verify(
     moment = parse_now(now)
     name = registry.canonical(provider) if provider else None
     cap = get_capture(open_store(store), capture_id, "verify")
-    name = name or registry.detect(cap.headers, cap.body)
+    # the provider the capture was recorded as (fabricate's, or detected when caught), then
+    # detection: senders that share headers (Standard Webhooks adopters) are told apart so
+    known = cap.provider if cap.provider in registry.names() else None
+    name = name or known or registry.detect(cap.headers, cap.body)
     if name is None:
         verdict = registry.verify(None, cap.headers, cap.body, "", moment)
     else:
@@ -118,6 +121,7 @@ def verify(
             tolerance,
             url or signed_url(cap),
             options,
+            cap.method,
         )
     if json_out:
         print_json(

@@ -177,7 +177,9 @@ class _Signer:
         if self.scheme is None:
             return False
         out.body = self.scheme.prepare_body(out.body, self.secret, now)
-        out.headers = self.scheme.resign(out.headers, out.body, self.secret, now, url=out.url)
+        out.headers = self.scheme.resign(
+            out.headers, out.body, self.secret, now, url=out.url, method=out.method
+        )
         return True
 
 

@@ -144,9 +144,10 @@ def build(
 
     if not hdr.has(headers, "Content-Type"):
         headers.insert(0, ("Content-Type", content_type))
-    headers = hdr.replace(headers, scheme.sign(body, secret, moment, url=target))
-    headers = hdr.replace(headers, extra_headers)
     method = str(rendered.get("method", "POST")).upper()
+    signed = scheme.sign_request(body, secret, moment, url=target, method=method, headers=headers)
+    headers = hdr.replace(headers, signed)
+    headers = hdr.replace(headers, extra_headers)
     kind = registry.event_type(key, headers, body) or event
     note = scheme.signing_note(secret)
     return FabricatedRequest(method, target, headers, body, key, kind, event, note)

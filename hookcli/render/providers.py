@@ -1,7 +1,8 @@
 """`hookcli providers`: a table where one fits, else one entry per provider.
 
 The header names and event names are what a user copies, so they are never cut: a row
-of four columns needs about 92 columns; below that each provider is a short list."""
+of four columns needs the longest names side by side (about 111 columns today); below
+that each provider is a short list."""
 
 from __future__ import annotations
 
@@ -62,10 +63,17 @@ def _table(
 def _entries(
     rows: Sequence[ProviderInfo], console: Console, width: int, name_w: int
 ) -> Iterator[Text]:
-    indent = name_w + GAP
     label_w = len("headers") + GAP
+    # the longest header or event name must fit whole after the indent and the label: a
+    # narrow terminal takes the indent in, and a longer name then stands on its own line
+    longest = max((len(v) for r in rows for v in (*r.headers, *r.events)), default=0)
+    indent = max(GAP, min(name_w + GAP, width - label_w - longest))
     for r in rows:
-        first = Text(f"{r.name:<{indent}}", style="bold").append(r.title, style="")
+        if len(r.name) + GAP > indent:
+            yield Text(r.name, style="bold")
+            first = Text(" " * indent).append(r.title)
+        else:
+            first = Text(f"{r.name:<{indent}}", style="bold").append(r.title, style="")
         yield from hanging(first, console, width, 0, indent)
         for label, values in (("headers", r.headers), ("events", r.events)):
             entry = Text(" " * indent + f"{label:<{label_w}}", style="dim")

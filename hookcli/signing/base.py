@@ -223,12 +223,41 @@ class Scheme(ABC):
         now: int,
         tolerance: int | None = None,
         url: str | None = None,
+        method: str = "POST",
     ) -> Verdict:
         """Whether HEADERS carry a valid signature of BODY as of NOW: the secret is checked
-        here, once for every scheme, then the scheme's own _verify runs."""
-        return self.secret_problem(secret) or self._verify(
-            headers, body, secret, now, tolerance, url
+        here, once for every scheme, then the scheme's own _verify runs (METHOD, the
+        request's, matters only to a profile that signs {method})."""
+        return self.secret_problem(secret) or self._verify_request(
+            headers, body, secret, now, tolerance, url, method
         )
+
+    def _verify_request(
+        self,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        secret: str,
+        now: int,
+        tolerance: int | None,
+        url: str | None,
+        method: str,
+    ) -> Verdict:
+        """_verify with the request's method, for the schemes that sign it."""
+        return self._verify(headers, body, secret, now, tolerance, url)
+
+    def sign_request(
+        self,
+        body: bytes,
+        secret: str,
+        now: int,
+        *,
+        url: str | None = None,
+        method: str = "POST",
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> HeaderList:
+        """sign() given the whole request (a profile may sign its method or a header's
+        value); the other schemes need only what sign() takes."""
+        return self.sign(body, secret, now, url=url)
 
     def secret_problem(self, secret: str) -> Verdict | None:
         """A bad_secret verdict when SECRET cannot be a key for this scheme."""
@@ -289,12 +318,13 @@ class Scheme(ABC):
         secret: str,
         now: int,
         url: str | None = None,
+        method: str = "POST",
     ) -> HeaderList:
         """HEADERS with every signature header of this scheme dropped and fresh ones added
         (a fresh timestamp and, where the scheme has one, a fresh message id)."""
         import uuid
 
-        new = self.sign(body, secret, now, url=url)
+        new = self.sign_request(body, secret, now, url=url, method=method, headers=headers)
         new_names = {k.lower() for k, _ in new}
         stale = {n.lower() for n in self.signature_header_names()} - new_names
         kept = [

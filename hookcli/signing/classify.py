@@ -44,5 +44,6 @@ def classify(capture: Capture, secrets: Mapping[str, str] | None = None) -> None
             secret,
             int(time.time()),
             url=signed_url(capture),
+            method=capture.method,
         )
         capture.signature = "valid" if verdict.ok else "invalid"

@@ -12,8 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from hookcli.errors import UsageError
-from hookcli.signing.profile import ALGORITHMS, ENCODINGS, Digest, Profile, ProfileScheme
+from hookcli.signing.profile import Digest, Profile
+from hookcli.signing.profile_scheme import ProfileScheme
 
+# the [hmac] options keep their own, smaller choice (profiles have md5, sha384, base64url)
+ALGORITHMS = ("sha1", "sha256", "sha512")
+ENCODINGS = ("hex", "base64")
 OPTIONS = (
     "header",
     "algorithm",

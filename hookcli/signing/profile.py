@@ -1,21 +1,31 @@
 """Providers as data: a profile says which header carries the signature, how it is made
-and what is signed; :class:`ProfileScheme` signs and verifies from it.
+and what is signed; :class:`~hookcli.signing.profile_scheme.ProfileScheme` signs and
+verifies from it.
 
 Most providers differ only in those facts, so they are described in ``profiles.toml``
 (shipped in the package) and users add their own under ``[providers.NAME]`` in the config
-file, with the same keys (SPEC "Providers as data")::
+file, with the same keys (SPEC "Providers as data"; docs/providers/profiles.md)::
 
-    signature_header   required; a name, or a list of names the same value travels under
-    algorithm          sha1 | sha256 | sha512                       (default sha256)
-    encoding           hex | base64                                 (default hex)
+    signature_header   the header with the signature; a list of names (any present may
+                       match, hookcli signs the first); {n} in a name numbers it (-1..-N)
+    mode               hmac | hash (no key: {secret} is in `signed`) | token | basic
+    algorithm          md5 | sha1 | sha256 | sha384 | sha512        (default sha256)
+    encoding           hex | base64 | base64url                     (default hex)
+    key                utf8 | base64 | hex | whsec: how the secret becomes the HMAC key
     prefix             text before the digest, e.g. "sha256="
-    timestamp_header   header carrying the signed timestamp (Unix seconds, or milliseconds)
+    pair_separator     the header holds k=v pairs split by this (", " or ";")
+    signature_key      key(s) of the signatures among the pairs (v1); any may match
+    timestamp_key      key of the timestamp among the pairs (t)
+    signature_separator  several signatures in one value, split by this (" ")
+    timestamp_header   header carrying the signed timestamp
+    timestamp_format   unix | unix_ms | iso8601                      (default unix)
+    tolerance          seconds, when there is a timestamp            (default 300)
+    tolerance_rejects  both | old: which side of now the tolerance refuses (default both)
     id_header          header(s) carrying a message id; fresh on every re-signed delivery
-    signed             the signed bytes: {body} {timestamp} {id} {url} and literal text
-    tolerance          seconds either way, when there is a timestamp  (default 300)
+    signed             the signed bytes: {body} {timestamp} {id} {url} {method} {path}
+                       {header:NAME} {secret} and literal text
     event_header       header(s) holding the event type, or
-    event_field        body path(s) holding it; with both, "<header>.<field>" (GitHub's
-                       pull_request.opened); a list means the first one present
+    event_field        body path(s) holding it; with both, "<header>.<field>"
     detect             headers whose presence detects it (default: the signature headers)
 
 Three more keys describe a profile rather than its scheme: ``title`` and ``docs`` (shown by
@@ -27,41 +37,40 @@ Three more keys describe a profile rather than its scheme: ``title`` and ``docs`
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import hmac
 import re
-import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from hookcli.errors import HookcliError
-from hookcli.model import headers as hdr
-from hookcli.model.headers import HeaderList
-from hookcli.signing.base import (
-    Scheme,
-    Verdict,
-    check_age,
-    json_object,
-    missing,
-    no_match,
-    parse_timestamp,
-    same,
-    text_field,
-    with_age,
-)
 
-ALGORITHMS = ("sha1", "sha256", "sha512")
-ENCODINGS = ("hex", "base64")
-PLACEHOLDERS = ("body", "timestamp", "id", "url")
+MODES = ("hmac", "hash", "token", "basic")
+ALGORITHMS = ("md5", "sha1", "sha256", "sha384", "sha512")
+ENCODINGS = ("hex", "base64", "base64url")
+KEY_DECODINGS = ("utf8", "base64", "hex", "whsec")
+TIMESTAMP_FORMATS = ("unix", "unix_ms", "iso8601")
+REJECTS = ("both", "old")
+PLACEHOLDERS = ("body", "timestamp", "id", "url", "method", "path", "secret", "header:NAME")
 KEYS = (
     "signature_header",
+    "mode",
     "algorithm",
     "encoding",
+    "key",
     "prefix",
+    "pair_separator",
+    "signature_key",
+    "timestamp_key",
+    "signature_separator",
     "timestamp_header",
+    "timestamp_format",
     "id_header",
     "signed",
     "tolerance",
+    "tolerance_rejects",
     "event_header",
     "event_field",
     "detect",
@@ -69,11 +78,27 @@ KEYS = (
     "docs",
     "legacy",
 )
+#: keys that mean nothing to a token or basic profile (it compares, it computes nothing)
+_DIGEST_KEYS = (
+    "algorithm",
+    "encoding",
+    "key",
+    "pair_separator",
+    "signature_key",
+    "timestamp_key",
+    "signature_separator",
+    "timestamp_header",
+    "timestamp_format",
+    "signed",
+    "tolerance",
+    "tolerance_rejects",
+    "legacy",
+)
 LEGACY_KEYS = ("signature_header", "algorithm", "encoding", "prefix")
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-#: a timestamp above this is in milliseconds (10^11 seconds is the year 5138)
-_MS_THRESHOLD = 10**11
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+NUMBERED = "{n}"
 
 
 @dataclass(frozen=True)
@@ -85,10 +110,37 @@ class Digest:
     encoding: str = "hex"
     prefix: str = ""
 
-    def make(self, key: bytes, content: bytes) -> str:
-        mac = hmac.new(key, content, self.algorithm).digest()
-        text = mac.hex() if self.encoding == "hex" else base64.b64encode(mac).decode("ascii")
-        return self.prefix + text
+    def raw(self, key: bytes | None, content: bytes) -> bytes:
+        """HMAC of CONTENT with KEY, or a plain hash when KEY is None (mode = "hash")."""
+        if key is None:
+            return hashlib.new(self.algorithm, content).digest()
+        return hmac.new(key, content, self.algorithm).digest()
+
+    def text(self, mac: bytes) -> str:
+        if self.encoding == "hex":
+            return mac.hex()
+        if self.encoding == "base64url":
+            return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+        return base64.b64encode(mac).decode("ascii")
+
+    def make(self, key: bytes | None, content: bytes) -> str:
+        return self.prefix + self.text(self.raw(key, content))
+
+
+def decode_key(secret: str, how: str) -> bytes | None:
+    """The HMAC key a secret stands for, or None when it cannot be decoded as HOW says."""
+    if how == "utf8":
+        return secret.encode("utf-8")
+    text = secret.strip()
+    try:
+        if how == "hex":
+            return bytes.fromhex(text) or None
+        if how == "whsec":
+            text = text.removeprefix("whsec_")
+        text += "=" * (-len(text) % 4)
+        return base64.b64decode(text, validate=True) or None
+    except (binascii.Error, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -97,13 +149,22 @@ class Profile:
     digest: Digest
     title: str = ""
     docs: str = ""
+    mode: str = "hmac"
+    key: str = "utf8"
+    pair_separator: str = ""
+    signature_keys: tuple[str, ...] = ()
+    timestamp_key: str = ""
+    signature_separator: str = ""
     timestamp_header: str = ""
+    timestamp_format: str = "unix"
     id_headers: tuple[str, ...] = ()
     signed: tuple[str, ...] = ("{body}",)
     tolerance: int = 300
+    tolerance_rejects: str = "both"
     event_headers: tuple[str, ...] = ()
     event_fields: tuple[str, ...] = ()
-    detect: tuple[str, ...] = ()
+    #: None: the signature headers detect it; () : nothing does (a generic header name)
+    detect: tuple[str, ...] | None = None
     legacy: Digest | None = None
     #: where it was defined ("built-in" or the config file), for messages
     source: str = "built-in"
@@ -113,7 +174,16 @@ class Profile:
 
     @property
     def uses(self) -> frozenset[str]:
-        return frozenset(p[1:-1] for p in self.signed if _PLACEHOLDER.fullmatch(p))
+        return frozenset(p[1:-1] for p in self.signed if PLACEHOLDER.fullmatch(p))
+
+    @property
+    def signed_headers(self) -> tuple[str, ...]:
+        """The headers named by {header:NAME} in ``signed``."""
+        return tuple(u[7:] for u in self.uses if u.startswith("header:"))
+
+    @property
+    def has_timestamp(self) -> bool:
+        return bool(self.timestamp_header or self.timestamp_key)
 
 
 class ProfileError(HookcliError):
@@ -139,18 +209,34 @@ class _Reader:
             raise self.fail(key, f"must be a string, not {value!r}")
         return value
 
-    def names(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+    def separator(self, key: str) -> str:
+        value = self.text(key)
+        if key in self.table and not value.strip() and value != " ":
+            raise self.fail(key, f"must be a separator such as ',' or ' ', not {value!r}")
+        return value
+
+    def names(self, key: str, *, required: bool = False, numbered: bool = False) -> tuple[str, ...]:
         value = self.table.get(key, [])
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
             raise self.fail(key, f"must be a header name or a list of them, not {value!r}")
         items = [v.strip() for v in items if v.strip()]
-        bad = [v for v in items if any(c in v for c in " \t\r\n:")]
+        plain = [v.replace(NUMBERED, "x", 1) if numbered else v for v in items]
+        bad = [v for v, p in zip(items, plain, strict=True) if not _HEADER_NAME.fullmatch(p)]
         if bad:
-            raise self.fail(key, f"{bad[0]!r} is not a header name")
+            hint = "{n} in a name stands for 1, 2, ... (numbered headers)" if numbered else None
+            raise self.fail(key, f"{bad[0]!r} is not a header name", hint)
         if required and not items:
             raise self.fail(key, "is required", 'e.g. signature_header = "X-Acme-Signature"')
         return tuple(items)
+
+    def words(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key, [])
+        items = [value] if isinstance(value, str) else value
+        ok = isinstance(items, list) and all(isinstance(v, str) and v.strip() for v in items)
+        if not ok or any("=" in v for v in items):
+            raise self.fail(key, f"must be a key such as 'v1', or a list of them, not {value!r}")
+        return tuple(v.strip() for v in items)
 
     def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.text(key, default).strip().lower()
@@ -158,9 +244,10 @@ class _Reader:
             raise self.fail(key, f"must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
-    def digest(self) -> Digest:
+    def digest(self, *, numbered: bool = True, default_header: str = "") -> Digest:
+        headers = self.names("signature_header", required=not default_header, numbered=numbered)
         return Digest(
-            self.names("signature_header", required=True),
+            headers or (default_header,),
             self.choice("algorithm", "sha256", ALGORITHMS),
             self.choice("encoding", "hex", ENCODINGS),
             self.text("prefix"),
@@ -169,17 +256,21 @@ class _Reader:
 
 def parse_signed(template: str, fail: Callable[[str], ProfileError]) -> tuple[str, ...]:
     """The ``signed`` template as parts: placeholders like ``{body}`` and literal text."""
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
     parts: list[str] = []
     pos = 0
-    for m in _PLACEHOLDER.finditer(template):
-        if m.group(1) not in PLACEHOLDERS:
-            known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    for m in PLACEHOLDER.finditer(template):
+        inner = m.group(1)
+        if inner.startswith("header:"):
+            if not _HEADER_NAME.fullmatch(inner[7:]):
+                raise fail(f"{m.group(0)} does not name a header (e.g. {{header:X-Acme-Id}})")
+        elif inner not in PLACEHOLDERS:
             raise fail(f"unknown placeholder {m.group(0)} (known: {known})")
         parts += [template[pos : m.start()], m.group(0)]
         pos = m.end()
     parts.append(template[pos:])
-    if any("{" in p or "}" in p for p in parts if not _PLACEHOLDER.fullmatch(p)):
-        raise fail("unbalanced { or } (placeholders are {body} {timestamp} {id} {url})")
+    if any("{" in p or "}" in p for p in parts if not PLACEHOLDER.fullmatch(p)):
+        raise fail(f"unbalanced {{ or }} (placeholders are {known})")
     return tuple(p for p in parts if p)
 
 
@@ -194,18 +285,21 @@ def parse(name: str, table: Mapping[str, Any], source: str) -> Profile:
     if unknown:
         raise _fail(source, name, unknown[0], "unknown key", f"known keys: {', '.join(KEYS)}")
     r = _Reader(source, name, table)
-    legacy = None
-    if "legacy" in table:
-        sub = table["legacy"]
-        if not isinstance(sub, dict):
-            raise r.fail(
-                "legacy", "must be a table of signature_header, algorithm, encoding, prefix"
-            )
-        extra = sorted(set(sub) - set(LEGACY_KEYS))
-        if extra:
-            raise r.fail(f"legacy.{extra[0]}", "unknown key", f"known: {', '.join(LEGACY_KEYS)}")
-        legacy = _Reader(source, name, sub, "legacy.").digest()
+    mode = r.choice("mode", "hmac", MODES)
+    if mode in ("token", "basic"):
+        return _parse_comparing(r, mode)
+    legacy = _legacy(r)
     ts_header = r.names("timestamp_header")
+    pair_sep = r.separator("pair_separator")
+    sig_keys, ts_key = r.words("signature_key"), r.text("timestamp_key").strip()
+    if pair_sep and not sig_keys:
+        raise r.fail("pair_separator", "needs signature_key, the key of the signatures (v1)")
+    if not pair_sep:
+        for key in ("signature_key", "timestamp_key"):
+            if key in table:
+                raise r.fail(key, 'needs pair_separator (the header is k=v pairs, e.g. ", ")')
+    if ts_key and ts_header:
+        raise r.fail("timestamp_key", "give the timestamp in a header or in the pairs, not both")
     signed = parse_signed(r.text("signed", "{body}"), lambda p: r.fail("signed", p))
     tolerance = table.get("tolerance", 300)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
@@ -215,21 +309,87 @@ def parse(name: str, table: Mapping[str, Any], source: str) -> Profile:
         digest=r.digest(),
         title=r.text("title"),
         docs=r.text("docs"),
+        mode=mode,
+        key=r.choice("key", "utf8", KEY_DECODINGS),
+        pair_separator=pair_sep,
+        signature_keys=sig_keys,
+        timestamp_key=ts_key,
+        signature_separator=r.separator("signature_separator"),
         timestamp_header=ts_header[0] if ts_header else "",
+        timestamp_format=r.choice("timestamp_format", "unix", TIMESTAMP_FORMATS),
         id_headers=r.names("id_header"),
         signed=signed,
         tolerance=tolerance,
+        tolerance_rejects=r.choice("tolerance_rejects", "both", REJECTS),
         event_headers=r.names("event_header"),
         event_fields=_paths(r),
-        detect=r.names("detect"),
+        detect=_detect(r),
         legacy=legacy,
         source=source,
     )
-    if "timestamp" in profile.uses and not profile.timestamp_header:
-        raise r.fail("signed", "uses {timestamp} but no timestamp_header is set")
-    if "id" in profile.uses and not profile.id_headers:
-        raise r.fail("signed", "uses {id} but no id_header is set")
+    _check_consistent(r, profile)
     return profile
+
+
+def _check_consistent(r: _Reader, p: Profile) -> None:
+    uses = p.uses
+    if "timestamp" in uses and not p.has_timestamp:
+        raise r.fail("signed", "uses {timestamp} but no timestamp_header or timestamp_key is set")
+    if "id" in uses and not p.id_headers:
+        raise r.fail("signed", "uses {id} but no id_header is set")
+    if p.mode == "hash" and "secret" not in uses:
+        raise r.fail(
+            "signed",
+            'mode = "hash" has no key: put {secret} in signed, or the hash proves nothing',
+            'e.g. signed = "{secret}{body}"',
+        )
+    if p.mode == "hmac" and "secret" in uses:
+        raise r.fail("signed", '{secret} is for mode = "hash"; an HMAC is keyed by the secret')
+    if p.mode == "hash" and "key" in r.table:
+        raise r.fail("key", 'mode = "hash" has no key to decode')
+    for key in ("timestamp_format", "tolerance_rejects"):
+        if key in r.table and not p.has_timestamp:
+            raise r.fail(key, "has no meaning without timestamp_header or timestamp_key")
+    numbered = [h for h in p.digest.headers if NUMBERED in h]
+    if numbered and len(p.digest.headers) > 1:
+        raise r.fail("signature_header", "a numbered header ({n}) must be the only name")
+
+
+def _legacy(r: _Reader) -> Digest | None:
+    if "legacy" not in r.table:
+        return None
+    sub = r.table["legacy"]
+    if not isinstance(sub, dict):
+        raise r.fail("legacy", "must be a table of signature_header, algorithm, encoding, prefix")
+    extra = sorted(set(sub) - set(LEGACY_KEYS))
+    if extra:
+        raise r.fail(f"legacy.{extra[0]}", "unknown key", f"known: {', '.join(LEGACY_KEYS)}")
+    return _Reader(r.source, r.name, sub, "legacy.").digest(numbered=False)
+
+
+def _parse_comparing(r: _Reader, mode: str) -> Profile:
+    """A token or basic profile: the header carries the secret itself (GitLab's
+    X-Gitlab-Token) or HTTP Basic credentials ``user:password``."""
+    for key in _DIGEST_KEYS:
+        if key in r.table:
+            raise r.fail(key, f'has no meaning with mode = "{mode}" (the secret is compared)')
+    default = "Authorization" if mode == "basic" else ""
+    return Profile(
+        name=r.name,
+        digest=r.digest(numbered=False, default_header=default),
+        title=r.text("title"),
+        docs=r.text("docs"),
+        mode=mode,
+        signed=(),
+        event_headers=r.names("event_header"),
+        event_fields=_paths(r),
+        detect=_detect(r) if "detect" in r.table or mode == "token" else (),
+        source=r.source,
+    )
+
+
+def _detect(r: _Reader) -> tuple[str, ...] | None:
+    return r.names("detect") if "detect" in r.table else None
 
 
 def _paths(r: _Reader) -> tuple[str, ...]:
@@ -247,167 +407,3 @@ def parse_all(tables: Mapping[str, Any], source: str) -> dict[str, Profile]:
             raise _fail(source, name, name, "must be a table of profile keys")
         out[name] = parse(name, table, source)
     return out
-
-
-def _seconds(ts: int) -> int:
-    return ts // 1000 if ts > _MS_THRESHOLD else ts
-
-
-class ProfileScheme(Scheme):
-    """The HMAC scheme a profile describes."""
-
-    def __init__(self, profile: Profile) -> None:
-        self.profile = p = profile
-        self.name = p.name
-        self.docs = p.docs
-        self.title = p.title or _describe(p)
-        extra = (p.timestamp_header,) if p.timestamp_header else ()
-        legacy = p.legacy.headers[:1] if p.legacy else ()
-        self.headers = (*p.digest.headers[:1], *legacy, *extra)
-        self.detect_headers = tuple(
-            h.lower() for h in (p.detect or (*p.digest.headers, *(legacy or ())))
-        )
-        self.default_tolerance = p.tolerance if p.timestamp_header else None
-        self.needs_url = "url" in p.uses
-        self.delivery_id_headers = tuple(h.lower() for h in p.id_headers)
-
-    def signature_header_names(self) -> list[str]:
-        p = self.profile
-        legacy = p.legacy.headers if p.legacy else ()
-        ids = p.id_headers if "id" in p.uses else ()
-        ts = (p.timestamp_header,) if p.timestamp_header else ()
-        return [*p.digest.headers, *legacy, *ts, *ids]
-
-    def _content(self, body: bytes, ts: str, msg_id: str, url: str) -> bytes:
-        values = {"{body}": body, "{timestamp}": ts.encode(), "{id}": msg_id.encode()}
-        values["{url}"] = url.encode("utf-8")
-        return b"".join(values.get(part) or part.encode("utf-8") for part in self.profile.signed)
-
-    def sign(
-        self,
-        body: bytes,
-        secret: str,
-        now: int,
-        url: str | None = None,
-        msg_id: str | None = None,
-    ) -> HeaderList:
-        from hookcli.errors import UsageError
-
-        p = self.profile
-        if self.needs_url and not url:
-            raise UsageError(f"{p.name} signatures cover the URL; a target URL is required")
-        ts, ident = str(now), msg_id or str(uuid.uuid4())
-        content = self._content(body, ts, ident, url or "")
-        key = secret.encode("utf-8")
-        out: HeaderList = []
-        if "id" in p.uses:
-            out.append((p.id_headers[0], ident))
-        if p.timestamp_header:
-            out.append((p.timestamp_header, ts))
-        if p.legacy:
-            out.append((p.legacy.headers[0], p.legacy.make(key, content)))
-        out.append((p.digest.headers[0], p.digest.make(key, content)))
-        return out
-
-    def _verify(
-        self,
-        headers: Sequence[tuple[str, str]],
-        body: bytes,
-        secret: str,
-        now: int,
-        tolerance: int | None,
-        url: str | None,
-    ) -> Verdict:
-        p = self.profile
-        digest, header, given = p.digest, *_first(headers, p.digest.headers)
-        if not given and p.legacy:
-            digest, header, given = p.legacy, *_first(headers, p.legacy.headers)
-        if not given:
-            return missing(p.digest.headers[0])
-        if not given.startswith(digest.prefix):
-            return Verdict.fail(
-                "malformed_header",
-                f"malformed {header} header: value does not start with {digest.prefix!r}",
-            )
-        ts_text, ts = "", 0
-        if p.timestamp_header:
-            ts_text = (hdr.get(headers, p.timestamp_header) or "").strip()
-            if not ts_text:
-                return missing(p.timestamp_header)
-            parsed = parse_timestamp(ts_text, p.timestamp_header)
-            if isinstance(parsed, Verdict):
-                return parsed
-            ts = _seconds(parsed)
-        msg_id = ""
-        if "id" in p.uses:
-            _, msg_id = _first(headers, p.id_headers)
-            if not msg_id:
-                return missing(p.id_headers[0])
-        if self.needs_url and not url:
-            return Verdict.fail(
-                "missing_url",
-                f"{p.name} signs the URL it called, and no URL is known for this request",
-                "pass the URL the provider called with --url (scheme, host, path and query)",
-            )
-        key = secret.encode("utf-8")
-        fold = p.hex_any_case and digest.encoding == "hex"
-
-        def matches(payload: bytes) -> bool:
-            expected = digest.make(key, self._content(payload, ts_text, msg_id, url or ""))
-            return same(expected.lower(), given.lower()) if fold else same(expected, given)
-
-        if ts_text:
-            age = check_age(ts, now, self.tolerance_for(tolerance), both_directions=True)
-            if age:
-                return with_age(age, ts, matches(body))
-        if matches(body):
-            legacy = " (legacy header)" if digest is p.legacy else ""
-            return Verdict.valid(f"signature valid{legacy}")
-        if not self.needs_url:
-            return no_match(f"{header} does not match the body", body, matches)
-        # a URL that differs from the one called (a tunnel, http vs https) is the usual cause
-        hint = "wrong secret, a changed body, or not the exact URL called (pass it with --url)"
-        return no_match(f"{header} does not match the URL and the body", body, matches, hint)
-
-    def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:
-        p = self.profile
-        head = _first(headers, p.event_headers)[1] or None
-        doc = json_object(body) if p.event_fields else None
-        found = next((v for v in (text_field(doc, f) for f in p.event_fields) if v), None)
-        if p.event_headers and p.event_fields:
-            return f"{head}.{found}" if head and found else head
-        return head or found
-
-    def with_event(self, headers: HeaderList, doc: Any, event: str) -> tuple[HeaderList, Any]:
-        """HEADERS and DOC saying EVENT where this profile reads it (a generic template
-        for a user profile knows nothing of where its events travel)."""
-        p = self.profile
-        if p.event_headers and not _first(headers, p.event_headers)[1]:
-            headers = [*headers, (p.event_headers[0], event)]
-        if p.event_fields and isinstance(doc, dict) and not p.event_headers:
-            from hookcli.model import jsonedit
-
-            jsonedit.set_path(doc, jsonedit.parse_path(p.event_fields[0]), event)
-        return headers, doc
-
-
-def _first(headers: Sequence[tuple[str, str]], names: Sequence[str]) -> tuple[str, str]:
-    """The first of NAMES present with a non-blank value: (name, stripped value)."""
-    for name in names:
-        value = (hdr.get(headers, name) or "").strip()
-        if value:
-            return name, value
-    return (names[0] if names else ""), ""
-
-
-def _describe(p: Profile) -> str:
-    what = "".join(
-        {"{body}": "body", "{timestamp}": "ts", "{id}": "id", "{url}": "url"}.get(x, x)
-        for x in p.signed
-    )
-    prefix = p.digest.prefix or ""
-    return f"{p.name} ({prefix}<{p.digest.encoding} HMAC-{p.digest.algorithm.upper()}> of {what})"
-
-
-def with_hex_any_case(profile: Profile) -> Profile:
-    return replace(profile, hex_any_case=True)

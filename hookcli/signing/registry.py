@@ -22,7 +22,8 @@ from hookcli.signing.hmac_generic import HmacScheme
 from hookcli.signing.linear import LinearScheme
 from hookcli.signing.mailgun import MailgunScheme
 from hookcli.signing.paddle import PaddleScheme
-from hookcli.signing.profile import Profile, ProfileScheme
+from hookcli.signing.profile import Profile
+from hookcli.signing.profile_scheme import ProfileScheme
 from hookcli.signing.standard import StandardScheme
 from hookcli.signing.stripe import StripeScheme
 from hookcli.signing.twilio import TwilioScheme
@@ -199,6 +200,7 @@ def verify(
     tolerance: int | None = None,
     url: str | None = None,
     options: Mapping[str, Any] | None = None,
+    method: str = "POST",
 ) -> Verdict:
     """Verify with PROVIDER's scheme (detected from HEADERS when None); an unknown or
     undetectable provider is an ``unknown_provider`` verdict rather than an exception."""
@@ -213,7 +215,7 @@ def verify(
         scheme = get(name, options)
     except UsageError as exc:
         return Verdict.fail("unknown_provider", exc.message, exc.hint)
-    return scheme.verify(headers, body, secret, now, tolerance, url)
+    return scheme.verify(headers, body, secret, now, tolerance, url, method)
 
 
 def event_type(provider: str | None, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:

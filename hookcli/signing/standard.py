@@ -108,6 +108,7 @@ class StandardScheme(Scheme):
         secret: str,
         now: int,
         url: str | None = None,
+        method: str = "POST",
     ) -> HeaderList:
         """Keeps Svix header names on a capture that used them."""
         prefix = _prefix(headers)

@@ -35,7 +35,7 @@ def test_providers_fit_and_name_every_header_and_event_whole(store: Path, width:
     for p in json.loads(r.stdout):
         for name in [p["name"], *p["headers"], *p["events"]]:
             assert name in words, f"{name} cut or missing at {width} columns"
-    assert ("HEADERS" in text) == (width >= 92)  # the table only where it fits
+    assert ("HEADERS" in text) == (width >= 111)  # the table only where it fits
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,9 @@ SECRETS.update(
     standard=STD,
     discord=SEED,
 )
+# keys that are the base64 after whsec_ (Standard Webhooks senders), or base64 (Teams)
+SECRETS.update({n: STD for n in ("openai", "replicate", "lithic", "resend", "clerk")})
+SECRETS["microsoft-teams"] = STD.removeprefix("whsec_")
 ALL = [(p, e) for p in registry.NAMES for e in catalog.list_events(p)]
 
 

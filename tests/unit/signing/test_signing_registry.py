@@ -99,7 +99,8 @@ def test_scheme_attributes(provider: str) -> None:
     assert scheme.name == provider and scheme.title
     assert scheme.headers or provider == "mailgun"  # Mailgun signs inside the body
     assert set(scheme.headers) <= set(scheme.signature_header_names())
-    assert scheme.needs_url is (provider in ("twilio", "square", "trello"))
+    signs_url = ("twilio", "square", "trello", "hubspot", "hubspot-v2")
+    assert scheme.needs_url is (provider in signs_url)
     assert scheme.docs.startswith("https://") or provider == "hmac"
 
 
@@ -113,6 +114,22 @@ def test_default_tolerances() -> None:
         "paddle": 5,
         "linear": 60,
         "zoom": 300,
+        # the grown profile language's providers (their docs or SDKs give these)
+        "workos": 180,
+        "elevenlabs": 1800,
+        "mux": 300,
+        "persona": 300,
+        "tiktok": 300,
+        "hostedhooks": 300,
+        "buildkite": 300,
+        "orb": 300,
+        "box": 600,
+        "twitch": 600,
+        "zendesk": 300,
+        "hubspot": 300,
+        "sanity": 300,
+        "go1": 60,
+        **{n: 300 for n in ("openai", "replicate", "lithic", "resend", "clerk", "polar")},
     }
 
 

@@ -95,7 +95,16 @@ def test_signer_reproduces_vector(v: dict[str, Any]) -> None:
         url=v["url"],
         msg_id=v["id"],
     )
-    expected = {k.lower().replace("svix-", "webhook-"): val for k, val in v["headers"].items()}
+    svix = _provider(v) == "standard"  # it signs webhook-* names for either family
+    expected = {
+        (k.lower().replace("svix-", "webhook-") if svix else k.lower()): val
+        for k, val in v["headers"].items()
+    }
     assert ours
+    # a legacy signature (Meta's, Square's) hookcli adds beside the vector's own header
+    legacy = getattr(getattr(scheme, "profile", None), "legacy", None)
+    extra = {h.lower() for h in legacy.headers} if legacy else set()
     for name, value in ours:
+        if name.lower() in extra and name.lower() not in expected:
+            continue
         assert expected.get(name.lower()) == value, (name, value)
