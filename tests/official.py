@@ -3,7 +3,9 @@ accept this request? None where the provider publishes no Python verifier.
 
 Test-only dependencies (pyproject's ``test`` extra): stripe, standardwebhooks, slack_sdk,
 twilio, squareup, paddle-python-sdk, razorpay, discord-interactions (PyNaCl, so Discord is
-checked by another Ed25519 implementation than the ``cryptography`` package we sign with).
+checked by another Ed25519 implementation than the ``cryptography`` package we sign with),
+gidgethub (GitHub publishes no Python SDK; gidgethub's ``Event.from_http`` is what a Python
+receiver uses: it checks ``X-Hub-Signature-256`` and reads the event from the headers).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ LIBRARIES = {
     "paddle": "paddle-python-sdk",
     "razorpay": "razorpay",
     "discord": "discord-interactions",
+    "github": "gidgethub",
 }
 
 
@@ -103,6 +106,15 @@ def accepts(
                     secret,
                 )
             )
+    if provider == "github":
+        from gidgethub import ValidationFailure
+        from gidgethub.sansio import Event
+
+        try:
+            event = Event.from_http(h, body, secret=secret)
+        except ValidationFailure:
+            return False
+        return event.event == h.get("x-github-event") and isinstance(event.data, dict)
     return None
 
 
