@@ -184,11 +184,50 @@ def ordinary_push(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+NOW = "@now"  # in STATES: the time of the event
+_ALERT_OPEN = {
+    "alert.state": "open",
+    "alert.fixed_at": None,
+    "alert.dismissed_at": None,
+    "alert.dismissed_by": None,
+    "alert.dismissed_reason": None,
+    "alert.dismissed_comment": None,
+}
+#: what an action sets, where the example it was moved from says otherwise (the schema
+#: does not require it: an action's example of another action keeps that action's state)
+STATES: dict[tuple[str, str], dict[str, Any]] = {
+    ("issues", "closed"): {"issue.state": "closed", "issue.closed_at": NOW},
+    ("issues", "reopened"): {"issue.state": "open", "issue.closed_at": None},
+    ("project", "closed"): {"project.state": "closed"},
+    ("project", "reopened"): {"project.state": "open"},
+    ("dependabot_alert", "dismissed"): {"alert.state": "dismissed", "alert.fixed_at": None},
+    ("dependabot_alert", "reintroduced"): _ALERT_OPEN,
+    ("dependabot_alert", "reopened"): _ALERT_OPEN,
+    ("workflow_run", "in_progress"): {
+        "workflow_run.status": "in_progress",
+        "workflow_run.conclusion": None,
+    },
+}
+
+
+def set_state(body: dict[str, Any], changes: dict[str, Any], now: str) -> None:
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        target = body
+        for part in parents:
+            target = target[part]
+        if last in target:
+            target[last] = now if value == NOW else value
+
+
 def shaped(event: str, action: str | None, body: dict[str, Any]) -> dict[str, Any]:
     """BODY as a repository's webhook sends it (an app's ``installation`` only where only
-    an app gets the event), in the common case of its event."""
+    an app gets the event), in the common case of its event, in the state its action
+    leaves it."""
     if event not in APP_EVENTS:
         body.pop("installation", None)  # put back by the repair where the schema needs it
+    if action is not None:
+        set_state(body, STATES.get((event, action), {}), iso(latest_time(body) or FALLBACK_TIME))
     if event == "pull_request" and action == "closed":
         return merged(body)
     if event == "push" and body.get("head_commit") and body.get("created"):

@@ -127,9 +127,18 @@ def test_closing_actions_move_state_and_times_together() -> None:
     assert pr["state"] == "open" and pr["merged"] is False
     assert pr["closed_at"] is None and pr["merged_at"] is None
     _, body = fab("issues.closed")
-    assert body["issue"]["state"] == "closed" and body["issue"]["closed_at"] is not None
+    assert body["issue"]["state"] == "closed" and body["issue"]["closed_at"] == iso(NOW)
     _, body = fab("issues.reopened")
-    assert body["issue"]["state"] == "open"
+    assert body["issue"]["state"] == "open" and body["issue"]["closed_at"] is None
+    _, body = fab("dependabot_alert.reopened")
+    assert body["alert"]["state"] == "open" and body["alert"]["fixed_at"] is None
+    _, body = fab("dependabot_alert.dismissed")
+    assert body["alert"]["dismissed_at"] == iso(NOW) and body["alert"]["fixed_at"] is None
+    _, body = fab("workflow_run.in_progress")
+    assert body["workflow_run"]["status"] == "in_progress"
+    assert body["workflow_run"]["conclusion"] is None
+    _, body = fab("workflow_run.completed")
+    assert body["workflow_run"]["status"] == "completed" and body["workflow_run"]["conclusion"]
 
 
 def test_ids_shas_and_times_are_fresh_and_agree_within_one_event() -> None:
