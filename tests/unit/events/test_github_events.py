@@ -195,3 +195,13 @@ def test_iso_now_takes_an_offset() -> None:
     assert p.render("{{iso_now:-3600}}") == iso(NOW - 3600)
     assert p.render("{{iso_now:+60}}") == iso(NOW + 60)
     assert p.render("{{iso_now:name}}") == iso(NOW)  # a key that is not an offset names it
+
+
+def test_templates_name_the_schema_version_the_tests_validate_against() -> None:
+    version = (SCHEMA.parent / "VERSION").read_text().strip()
+    assert (SCHEMA.parent / "LICENSE").read_text().startswith("The MIT License")
+    folder = Path(catalog.__file__).parent / "templates" / "github"
+    assert "Gregor Martynus" in (folder / "LICENSE-octokit-webhooks").read_text()
+    for event in EVENTS:
+        source = json.loads((folder / catalog.event_to_filename(event)).read_text())["_source"]
+        assert f"@octokit/webhooks-schemas {version} definition " in source, event
