@@ -203,6 +203,7 @@ STATES: dict[tuple[str, str], dict[str, Any]] = {
     ("dependabot_alert", "dismissed"): {"alert.state": "dismissed", "alert.fixed_at": None},
     ("dependabot_alert", "reintroduced"): _ALERT_OPEN,
     ("dependabot_alert", "reopened"): _ALERT_OPEN,
+    ("pull_request", "dequeued"): {"reason": "MANUAL"},
     ("workflow_run", "in_progress"): {
         "workflow_run.status": "in_progress",
         "workflow_run.conclusion": None,
@@ -216,8 +217,7 @@ def set_state(body: dict[str, Any], changes: dict[str, Any], now: str) -> None:
         target = body
         for part in parents:
             target = target[part]
-        if last in target:
-            target[last] = now if value == NOW else value
+        target[last] = now if value == NOW else value
 
 
 def shaped(event: str, action: str | None, body: dict[str, Any]) -> dict[str, Any]:
@@ -230,6 +230,14 @@ def shaped(event: str, action: str | None, body: dict[str, Any]) -> dict[str, An
         set_state(body, STATES.get((event, action), {}), iso(latest_time(body) or FALLBACK_TIME))
     if event == "pull_request" and action == "closed":
         return merged(body)
+    if event == "pull_request" and action == "auto_merge_enabled":
+        pr = body["pull_request"]
+        pr["auto_merge"] = {
+            "enabled_by": copy.deepcopy(body["sender"]),
+            "merge_method": "squash",
+            "commit_title": f"{pr['title']} (#{pr['number']})",
+            "commit_message": "",
+        }
     if event == "push" and body.get("head_commit") and body.get("created"):
         return ordinary_push(body)
     return body

@@ -82,8 +82,10 @@ def parse_time(text: str) -> int:
 
 
 def latest_time(body: Any) -> int | None:
-    """The time of the event: the latest past time anywhere in BODY (None: no time)."""
-    found: list[int] = []
+    """The time of the event: the latest past time anywhere in BODY; in a body with only
+    times to come (a Marketplace plan change), the first of them; None: no time at all."""
+    past: list[int] = []
+    future: list[int] = []
 
     def walk(obj: Any, key: str) -> None:
         if isinstance(obj, dict):
@@ -92,14 +94,15 @@ def latest_time(body: Any) -> int | None:
         elif isinstance(obj, list):
             for v in obj:
                 walk(v, key)
-        elif key not in FUTURE_KEYS:
+        else:
+            found = future if key in FUTURE_KEYS else past
             if isinstance(obj, str) and ISO.fullmatch(obj):
                 found.append(parse_time(obj))
             elif isinstance(obj, int) and key in EPOCH_KEYS and obj > 10**9:
                 found.append(obj)
 
     walk(body, "")
-    return max(found) if found else None
+    return max(past) if past else min(future) if future else None
 
 
 def _fresh_ids(body: Any) -> tuple[set[int], set[int]]:

@@ -137,6 +137,10 @@ def test_closing_actions_move_state_and_times_together() -> None:
     _, body = fab("workflow_run.in_progress")
     assert body["workflow_run"]["status"] == "in_progress"
     assert body["workflow_run"]["conclusion"] is None
+    _, body = fab("pull_request.auto_merge_enabled")
+    assert body["pull_request"]["auto_merge"]["enabled_by"]["login"] == body["sender"]["login"]
+    _, body = fab("marketplace_purchase.pending_change")  # its only times are to come
+    assert body["effective_date"] == iso(NOW)
     _, body = fab("workflow_run.completed")
     assert body["workflow_run"]["status"] == "completed" and body["workflow_run"]["conclusion"]
 
