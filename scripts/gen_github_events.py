@@ -331,10 +331,24 @@ def write(templates: dict[str, Any], aliases: dict[str, str], schema_dir: Path) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", default=VERSION, help="octokit/webhooks release")
-    parser.add_argument("--from", dest="source", type=Path, help="unpacked packages")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="a folder holding webhooks-schemas/package and webhooks-examples/package",
+    )
     args = parser.parse_args(argv)
+    try:
+        return generate(args.version, args.source)
+    except (OSError, ValueError, KeyError, RuntimeError, subprocess.CalledProcessError) as exc:
+        detail = exc.stderr.strip() if isinstance(exc, subprocess.CalledProcessError) else exc
+        print(f"error: {detail}", file=sys.stderr)
+        return 1
+
+
+def generate(release: str, given: Path | None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        source = args.source or fetch(args.version, Path(tmp))
+        source = given or fetch(release, Path(tmp))
         schema, events, version = load(source)
         fixer = Fixer(schema, {e["name"]: e["examples"] for e in events})
         templates: dict[str, Any] = {}
