@@ -5,7 +5,8 @@ Test-only dependencies (pyproject's ``test`` extra): stripe, standardwebhooks, s
 twilio, squareup, paddle-python-sdk, razorpay, discord-interactions (PyNaCl, so Discord is
 checked by another Ed25519 implementation than the ``cryptography`` package we sign with),
 workos, elevenlabs, openai, replicate, lithic, orb-billing, modern-treasury, box-sdk-gen,
-hubspot-api-client (tests/official_more.py).
+hubspot-api-client (tests/official_more.py), and gidgethub (GitHub publishes no Python SDK; gidgethub's ``Event.from_http`` is what a Python
+receiver uses: it checks ``X-Hub-Signature-256`` and reads the event from the headers).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ LIBRARIES = {
     "razorpay": "razorpay",
     "discord": "discord-interactions",
     **MORE_LIBRARIES,
+    "github": "gidgethub",
 }
 
 
@@ -110,6 +112,15 @@ def accepts(
                     secret,
                 )
             )
+    if provider == "github":
+        from gidgethub import ValidationFailure
+        from gidgethub.sansio import Event
+
+        try:
+            event = Event.from_http(h, body, secret=secret)
+        except ValidationFailure:
+            return False
+        return event.event == h.get("x-github-event") and isinstance(event.data, dict)
     return None
 
 

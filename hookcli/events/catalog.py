@@ -3,6 +3,11 @@
 A user template folder has the same layout as the built-in one: ``<provider>/<event>.json``
 with ``/`` in an event name written as ``__``. Earlier folders win over later ones, and
 every user folder wins over the built-ins.
+
+A folder may hold ``_aliases.json``, a JSON object of other names for its events: GitHub's
+templates are one per event and action (``pull_request.closed``), and the bare event type
+(``pull_request``) names its usual action (``pull_request.opened``). An alias is not listed
+and never hides a template of that name.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from hookcli.signing import registry
 
 SUFFIX = ".json"
 GENERIC = "_generic"
+ALIASES = "_aliases" + SUFFIX
 #: providers for which any event name is valid (unknown names use ``_generic.json``);
 #: user profiles are open too
 OPEN_PROVIDERS = frozenset({"standard"})
@@ -132,14 +138,42 @@ def _parse(path: Traversable | Path, provider: str, event: str) -> Template:
     return Template(provider, event, source, data)
 
 
+def _alias(folders: Iterable[Traversable | Path], event: str) -> str | None:
+    """What EVENT is another name for, from the first ``_aliases.json`` that names it."""
+    for folder in folders:
+        path = folder / ALIASES
+        if not path.is_file():
+            continue
+        try:
+            aliases = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"cannot read template aliases {path}: {exc}") from None
+        target = aliases.get(event) if isinstance(aliases, dict) else None
+        if isinstance(target, str):
+            return target
+    return None
+
+
+def _find(folders: Sequence[Traversable | Path], event: str) -> Traversable | Path | None:
+    if event.startswith("_"):
+        return None
+    for folder in folders:
+        found = _files(folder).get(event)
+        if found is not None:
+            return found
+    return None
+
+
 def load(provider: str, event: str, template_dirs: Sequence[Path] = ()) -> Template:
     """The template for EVENT of PROVIDER; UsageError listing the events when unknown."""
     key = registry.canonical(provider)
     folders = _folders(key, template_dirs)
-    for folder in folders:
-        found = _files(folder).get(event)
-        if found is not None and not event.startswith("_"):
-            return _parse(found, key, event)
+    found = _find(folders, event)
+    if found is None:
+        target = _alias(folders, event)
+        found = _find(folders, target) if target else None
+    if found is not None:
+        return _parse(found, key, event)
     if _is_open(key):
         for folder in folders:
             files = _files(folder)

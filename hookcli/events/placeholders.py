@@ -4,7 +4,8 @@
 ``{{now}}``       Unix seconds of the build (a JSON number when it is the whole
                   string); ``{{now:+86400}}`` adds an offset in seconds
 ``{{now_ms}}``    Unix milliseconds (number when it is the whole string)
-``{{iso_now}}``   ISO 8601 UTC time of the build, ``2026-01-31T12:00:00Z``
+``{{iso_now}}``   ISO 8601 UTC time of the build, ``2026-01-31T12:00:00Z``;
+                  ``{{iso_now:+86400}}`` adds an offset in seconds
 ``{{uuid}}``      a random UUID4
 ``{{evt_id}}``    a Stripe-style event id, ``evt_`` + 24 alphanumerics
 ``{{msg_id}}``    a Standard Webhooks message id, ``msg_`` + 27 alphanumerics
@@ -75,8 +76,10 @@ class Placeholders:
                 ) from None
         if kind == "now_ms":
             return self.now * 1000
-        if kind == "iso_now":
-            return datetime.fromtimestamp(self.now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if kind == "iso_now":  # {{iso_now:+86400}}: a day later; any other key: now
+            offset = int(key) if re.fullmatch(r"[+-]\d+", key) else 0
+            moment = datetime.fromtimestamp(self.now + offset, UTC)
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         if kind == "uuid":
             return str(uuid.uuid4())
         if kind == "evt_id":

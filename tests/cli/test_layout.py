@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hookcli.model.capture import Capture
+from hookcli.render.providers import SHOWN
 from hookcli.store import Store
 from tests.conftest import run
 from tests.receiver import Receiver
@@ -33,7 +34,11 @@ def test_providers_fit_and_name_every_header_and_event_whole(store: Path, width:
     words = set(text.replace(",", " ").split())
     r = run(store, "providers", "--json")
     for p in json.loads(r.stdout):
-        for name in [p["name"], *p["headers"], *p["events"]]:
+        events = p["events"]
+        if len(events) > SHOWN + 1:  # the first few, and how many more `--list` shows
+            events = events[:SHOWN]
+            assert f"+{len(p['events']) - SHOWN} more (--list)" in " ".join(text.split())
+        for name in [p["name"], *p["headers"], *events]:
             assert name in words, f"{name} cut or missing at {width} columns"
     assert ("HEADERS" in text) == (width >= 111)  # the table only where it fits
 

@@ -62,7 +62,7 @@ def test_every_provider_has_built_in_events() -> None:
             "invoice.paid",
             "customer.subscription.created",
         },
-        "github": {"push", "pull_request", "issues", "ping"},
+        "github": {"push", "pull_request.opened", "issues.opened", "ping"},
         "shopify": {"orders/create", "products/update"},
         "slack": {"event_callback", "url_verification"},
         "twilio": {"message_status"},
