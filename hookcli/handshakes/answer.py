@@ -17,6 +17,7 @@ from hookcli.handshakes.recognise import Found
 from hookcli.model.capture import Capture
 
 TEXT = ("Content-Type", "text/plain")
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
 JSON = ("Content-Type", "application/json")
 #: a refusal's headers: no body, but a type all the same, so that both of the catch
 #: server's paths (fastpath.py and aiohttp's) write the same bytes
@@ -41,8 +42,10 @@ def answer(
     return _ANSWERS[found.kind.provider](found, c, secrets, verify_token)
 
 
-def _text(value: str, *more: tuple[str, str]) -> Handled:
-    return Handled("answered", Reply(200, [TEXT, *more], value.encode("utf-8")))
+def _text(value: str) -> Handled:
+    """VALUE echoed: what the sender put in its request, so `nosniff` (which Dropbox asks
+    for) on every one, lest a browser render it as a page from the tunnel's address."""
+    return Handled("answered", Reply(200, [TEXT, NOSNIFF], value.encode("utf-8")))
 
 
 def _json(doc: object) -> Handled:
@@ -96,7 +99,7 @@ def _twitter(f: Found, c: Capture, secrets: Mapping[str, str], _: str | None) ->
 
 
 def _dropbox(f: Found, c: Capture, secrets: Mapping[str, str], _: str | None) -> Handled:
-    return _text(f.value, ("X-Content-Type-Options", "nosniff"))
+    return _text(f.value)
 
 
 def _twitch(f: Found, c: Capture, secrets: Mapping[str, str], _: str | None) -> Handled:

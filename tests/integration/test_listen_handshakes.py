@@ -147,6 +147,7 @@ def test_meta_verification_gets_the_challenge_when_the_token_matches(knowing: Li
     status, answer, got = send(knowing.url, "GET", target)
     assert (status, answer) == (200, b"1158201444")
     assert (header(got, "Content-Type") or "").startswith("text/plain")
+    assert header(got, "X-Content-Type-Options") == "nosniff"  # an echo is never a page
     rec = last_record(knowing)
     assert (rec["provider"], rec["event_type"]) == ("meta", "verification")
 
@@ -309,6 +310,18 @@ def test_ls_and_show_say_it_was_a_handshake(knowing: Listener) -> None:
     ]
     shown = run(knowing.store, "show", "last").stdout.decode()
     assert "handshake answered 200" in shown
+
+
+def test_the_json_line_says_how_a_handshake_was_answered(knowing: Listener) -> None:
+    send(knowing.url, "GET", "/json-line?challenge=j")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        ev = knowing.wait_event("captured")
+        if ev["path"] == "/json-line":
+            break
+    assert ev["path"] == "/json-line"
+    assert (ev["provider"], ev["event_type"]) == ("dropbox", "verification")
+    assert ev["response"] == {"status": 200, "handshake": "answered"}
 
 
 def test_a_handshake_is_answered_the_same_off_the_fast_path(knowing: Listener) -> None:
