@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Listener, run, run_json, send
+from tests.conftest import Listener, raw_exchange, run, run_json, send
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +114,21 @@ def test_a_failure_is_recorded_and_answered_with_its_reason(failing: Listener) -
     assert rec["response"] == {"status": 503, "failed": "fail-first 1/2"}
     shown = run(failing.store, "show", str(doc["id"])).stdout.decode()
     assert "answered 503 (fail-first 1/2)" in shown
+
+
+def test_a_failure_is_answered_the_same_off_the_fast_path(failing: Listener) -> None:
+    """`Connection: close` sends a request through aiohttp's own handling."""
+    request = b"POST /parity HTTP/1.1\r\nHost: x\r\n%sContent-Length: 1\r\n\r\n%s"
+    fast = raw_exchange(failing.port, request % (b"", b"1"))
+    slow = raw_exchange(failing.port, request % (b"Connection: close\r\n", b"2"))
+
+    def lines(raw: bytes) -> list[bytes]:
+        skip = (b"Date:", b"Connection:", b"Content-Length:", b"{")
+        return [x for x in raw.split(b"\r\n") if not x.startswith(skip)]
+
+    assert lines(fast) == lines(slow)
+    assert fast.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    assert b'"failed": "fail-first 1/2"}' in fast and b'"failed": "fail-first 1/2"}' in slow
 
 
 def test_handshakes_are_not_failed(failing: Listener) -> None:

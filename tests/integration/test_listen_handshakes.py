@@ -88,6 +88,20 @@ def slack_request(secret: str) -> tuple[bytes, list[tuple[str, str]]]:
     return body, headers
 
 
+def test_the_requests_here_are_signed_as_the_official_sdks_verify() -> None:
+    """The signatures this module makes, checked by Slack's and Discord's own verifiers."""
+    from discord_interactions import verify_key
+    from slack_sdk.signature import SignatureVerifier
+
+    body, headers = slack_request(SLACK_SECRET)
+    ts, sig = header(headers, "X-Slack-Request-Timestamp"), header(headers, "X-Slack-Signature")
+    assert SignatureVerifier(SLACK_SECRET).is_valid(body, ts, sig)
+    body, headers = discord_request(DISCORD_KEY)
+    sig, ts = header(headers, "X-Signature-Ed25519"), header(headers, "X-Signature-Timestamp")
+    assert sig is not None and ts is not None
+    assert verify_key(body, sig, ts, DISCORD_PUBLIC)
+
+
 def test_slack_url_verification_gets_its_challenge_in_plain_text(knowing: Listener) -> None:
     body, headers = slack_request(SLACK_SECRET)
     status, answer, got = send(knowing.url, "POST", "/slack/events", body, headers)
