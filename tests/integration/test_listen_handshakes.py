@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.conftest import Listener, raw_exchange, run, run_json, send
+from tests.receiver import Receiver
 
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's docs example signing secret
 ZOOM_SECRET = "zoom-secret-token"
@@ -444,5 +445,19 @@ def test_verify_token_is_read_from_the_environment(
         base = "/m?hub.mode=subscribe&hub.challenge=7&hub.verify_token="
         assert send(lst.url, "GET", base + "from-env")[:2] == (200, b"7")
         assert send(lst.url, "GET", base + "other")[0] == 403
+    finally:
+        lst.stop()
+
+
+def test_a_handshake_is_forwarded_like_any_capture(tmp_path: Path, receiver: Receiver) -> None:
+    """The app behind --forward-to sees the handshake; the provider gets listen's answer."""
+    lst = Listener(tmp_path / "store", "--forward-to", receiver.url)
+    try:
+        status, answer, _ = send(lst.url, "GET", "/dropbox?challenge=forwarded-too")
+        assert (status, answer) == (200, b"forwarded-too")
+        seen = receiver.wait(1)
+        assert [(s.method, s.path_qs) for s in seen] == [
+            ("GET", "/dropbox?challenge=forwarded-too")
+        ]
     finally:
         lst.stop()
