@@ -170,6 +170,51 @@ def listen(
             " a power cut may lose the last answered captures).",
         ),
     ] = False,
+    no_handshakes: Annotated[
+        bool,
+        typer.Option(
+            "--no-handshakes",
+            help="Do not answer providers' endpoint-verification handshakes (Slack, Zoom,"
+            " Meta, X, Dropbox, Twitch, Microsoft Graph, Asana, Okta, Discord, Xero,"
+            " Worldline): give them the usual answer.",
+        ),
+    ] = False,
+    verify_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HOOKCLI_VERIFY_TOKEN",
+            show_envvar=False,
+            metavar="TOKEN",
+            help="Meta's verify token: a handshake with another hub.verify_token gets 403"
+            " (env: HOOKCLI_VERIFY_TOKEN).",
+        ),
+    ] = None,
+    fail_first: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Answer the first N attempts of each delivery with --fail-status, to watch"
+            " the provider retry.",
+            min=0,
+        ),
+    ] = 0,
+    fail_status: Annotated[
+        int,
+        typer.Option(metavar="CODE", help="Status of a scripted failure.", min=400, max=599),
+    ] = 500,
+    fail_rate: Annotated[
+        float,
+        typer.Option(
+            metavar="P",
+            help="Answer each request with --fail-status with probability P (0 to 1).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.0,
+    seed: Annotated[
+        int | None,
+        typer.Option(metavar="S", help="Seed of --fail-rate's draws, to fail the same again."),
+    ] = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -186,6 +231,7 @@ def listen(
         limit = parse_size(max_body_size)
     except ValueError as e:
         raise UsageError(f"--max-body-size: {e}") from None
+    check_failures(fail_first, fail_status, fail_rate, seed)
     cfg = ListenConfig(
         host=host,
         port=port,
@@ -209,8 +255,25 @@ def listen(
             max_pending=forward_queue,
             workers=forward_concurrency,
         ),
+        handshakes=not no_handshakes,
+        verify_token=verify_token or None,
+        fail_first=fail_first,
+        fail_status=fail_status,
+        fail_rate=fail_rate,
+        seed=seed,
     )
     run(cfg)
+
+
+def check_failures(first: int, status: int, rate: float, seed: int | None) -> None:
+    """--fail-status and --seed alone would do nothing: say so rather than ignore them."""
+    if seed is not None and not rate:
+        raise UsageError("--seed needs --fail-rate", "e.g. --fail-rate 0.3 --seed 7")
+    if status != 500 and not first and not rate:
+        raise UsageError(
+            "--fail-status needs --fail-first or --fail-rate",
+            "to answer every request with it, use --status",
+        )
 
 
 def forward_routes(forward_to: list[str], route: list[str], routes_file: Path | None) -> Routes:
@@ -229,6 +292,7 @@ def live_secrets(given: list[str]) -> dict[str, str]:
     """Secrets for the live signature check: --secret PROVIDER=SECRET, then the environment
     and config for every other provider."""
     from hookcli import config
+    from hookcli.handshakes.names import SECRET_PROVIDERS
     from hookcli.signing import registry
 
     cli: dict[str, str] = {}
@@ -236,13 +300,18 @@ def live_secrets(given: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not value:
             raise _bare_secret(name.strip())
+        low = name.strip().lower()
+        if low in SECRET_PROVIDERS and low not in registry.names():
+            cli[low] = value  # a handshake's secret (X's CRC, Twitch, Xero): no scheme yet
+            continue
         provider = registry.canonical(name)
         try:  # a secret that cannot sign would mark every capture invalid: say so now
             registry.get(provider).sign(b"", value, 0, url="http://localhost/")
         except UsageError as e:
             raise UsageError(f"--secret {provider}=...: {e.message}", e.hint) from None
         cli[provider] = value
-    return config.secrets_for(registry.names(), cli)
+    known = registry.names()
+    return config.secrets_for([*known, *sorted(SECRET_PROVIDERS - set(known))], cli)
 
 
 def tunnel_options(

@@ -21,7 +21,9 @@ from hookcli.errors import HookcliError
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
 from hookcli.server import forward
+from hookcli.server.answering import Answering
 from hookcli.server.app import CatchServer, Event, ServerOptions, describe
+from hookcli.server.failures import Failures
 from hookcli.server.forward import Forwarder, ForwardOptions
 from hookcli.server.forward_proc import ForwardProcess
 from hookcli.server.runner import Alongside, serve_until_signal
@@ -54,6 +56,12 @@ class ListenConfig:
     tunnel: TunnelOptions | None = None
     forward: Routes | None = None
     forward_options: ForwardOptions = field(default_factory=ForwardOptions)
+    handshakes: bool = True  # answer providers' endpoint-verification handshakes
+    verify_token: str | None = None  # Meta's hub.verify_token, checked when given
+    fail_first: int = 0
+    fail_status: int = 500
+    fail_rate: float = 0.0
+    seed: int | None = None
 
 
 class Printer(LinePrinter):
@@ -136,7 +144,9 @@ def run(cfg: ListenConfig) -> None:
         keep=keep,
     )
     secrets = cfg.secrets
-    server = CatchServer(store, options, printer.events, lambda c: classify(c, secrets))
+    failures = Failures(cfg.fail_first, cfg.fail_status, cfg.fail_rate, cfg.seed)
+    answering = Answering(cfg.handshakes, secrets, cfg.verify_token, failures)
+    server = CatchServer(store, options, printer.events, lambda c: classify(c, secrets), answering)
     routes = cfg.forward
     tunnel = with_tunnel(cfg.tunnel, printer) if cfg.tunnel else None
 

@@ -61,13 +61,28 @@ def heading(c: Capture) -> Iterator[RenderableType]:
         facts.append(f"from {visible(c.remote_addr)}")
     facts.append(f"source {c.source}")
     facts.append(human_size(c.body_size))
-    if c.provider:
-        facts.append(visible(f"{c.provider} {c.event_type or ''}".strip()))
+    if c.provider or c.event_type:  # a handshake may have an event type alone
+        facts.append(visible(" ".join(x for x in (c.provider, c.event_type) if x)))
     if c.signature:
         facts.append(f"signature {c.signature}")
-    if c.response.get("status"):
+    if c.response.get("handshake"):
+        facts.append(_handshake(c))
+    elif c.response.get("failed"):
+        facts.append(f"answered {c.response['status']} ({visible(str(c.response['failed']))})")
+    elif c.response.get("status"):
         facts.append(f"answered {c.response['status']}")
     yield Fitted(lambda console, width: _joined(facts, " · ", width))
+
+
+def _handshake(c: Capture) -> str:
+    """`handshake answered 200`, `handshake refused 401 (bad signature)`, `handshake not
+    answered (needs --secret zoom=SECRET_TOKEN), answered 200`."""
+    r = c.response
+    note = visible(str(r.get("note") or ""))
+    outcome = visible(str(r["handshake"]))
+    if outcome == "not answered":
+        return f"handshake not answered ({note}), answered {r.get('status')}"
+    return f"handshake {outcome} {r.get('status')}" + (f" ({note})" if note else "")
 
 
 def _joined(parts: list[str], sep: str, width: int) -> Iterator[Text]:

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from hookcli.handshakes.names import LABELS
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
 from hookcli.render.fit import Fitted, cell
@@ -63,6 +64,10 @@ def _lines(rows: list[dict[str, Any]], console: Console, width: int) -> Iterator
     if any(s.get("signature") for s in rows):
         title = "SIGNATURE" if width >= NARROW else "SIG"
         cols.append((title, [_signature(s.get("signature")) for s in rows], False))
+    handshakes = [_is_handshake(s) for s in rows]
+    if any(handshakes):  # a provider's endpoint-verification request (handshakes/)
+        marks = [Text("yes" if h else "", "magenta") for h in handshakes]
+        cols.append(("HANDSHAKE" if width >= NARROW else "HS", marks, False))
     if any(s.get("source", "listen") != "listen" for s in rows):
         wide = width >= WIDE
         marks = [_source(s.get("source"), wide) for s in rows]
@@ -93,6 +98,10 @@ def _lines(rows: list[dict[str, Any]], console: Console, width: int) -> Iterator
     yield line([Text(title, style="bold") for title, _, _ in cols])
     for r in range(len(rows)):
         yield line([cells[r] for _, cells, _ in cols])
+
+
+def _is_handshake(s: dict[str, Any]) -> bool:
+    return " ".join(str(x) for x in (s.get("provider"), s.get("event_type")) if x) in LABELS
 
 
 def _source(source: str | None, wide: bool) -> Text:

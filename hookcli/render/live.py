@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible
@@ -91,13 +91,33 @@ class LiveLines:
             visible(c.target),
             self._c(_DIM, human_size(c.body_size)),
         ]
-        if c.provider:
-            label = c.provider + (f" {c.event_type}" if c.event_type else "")
+        if c.provider or c.event_type:  # a handshake may have an event type alone
+            label = " ".join(x for x in (c.provider, c.event_type) if x)
             parts.append(self._c(_CYAN, visible(label)))
         if c.signature:
             code = _GREEN if c.signature == "valid" else _RED
             parts.append(self._c(code, f"signature {c.signature}"))
+        if len(c.response) > 1:  # more than the usual status: a handshake, a failure
+            parts.append(self.answer(c.response))
         return "  ".join(parts)
+
+    def answer(self, response: dict[str, Any]) -> str:
+        """What a handshake or a scripted failure was answered: `answered`, `refused 401
+        (bad signature)`, `not answered: needs --secret zoom=SECRET_TOKEN`, `500
+        (fail-first 1/2)`."""
+        status = response.get("status")
+        note = visible(str(response.get("note") or ""))
+        outcome = response.get("handshake")
+        if outcome == "answered":
+            return self._c(_GREEN, "answered" + (f" ({note})" if note else ""))
+        if outcome == "refused":
+            return self._c(_RED, f"refused {status}" + (f" ({note})" if note else ""))
+        if outcome is not None:
+            return self._c(_YELLOW, visible(str(outcome)) + (f": {note}" if note else ""))
+        failed = response.get("failed")
+        if failed:
+            return self._c(_RED, f"{status} ({visible(str(failed))})")
+        return ""
 
     def forwarded(self, capture_id: int, a: Attempt) -> str:
         """One forward attempt, under its capture's line: target, status, latency, and

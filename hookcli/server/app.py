@@ -27,6 +27,7 @@ from multidict import CIMultiDict
 
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import Capture
+from hookcli.server.answering import Answering, Planned
 from hookcli.server.commit import GroupCommit
 from hookcli.server.fastpath import Answers, Done, FastServer, HeaderList, answerable
 from hookcli.store import Store
@@ -81,11 +82,16 @@ class CatchServer:
         options: ServerOptions,
         on_events: Listener,
         classify: Classifier | None = None,
+        answering: Answering | None = None,
     ):
         self.store = store
         self.options = options
         self.on_events = on_events
         self.classify = classify
+        #: handshakes and scripted failures; None when there are none to look for
+        self.answering = answering if answering else None
+        #: the fast path's planned answers, by id() of their capture, until answered
+        self._planned: dict[int, Planned] = {}
         self.after_capture: list[Callable[[Capture], None]] = []
         self._commit = GroupCommit(
             store,
@@ -235,6 +241,7 @@ class CatchServer:
             encoding,
             f"{version.major}.{version.minor}",
         )
+        planned = self.answering.plan(capture) if self.answering is not None else None
         try:
             await self._commit.commit(capture)
         except Exception as e:  # the store failed: say so, never pretend it was recorded
@@ -244,6 +251,12 @@ class CatchServer:
             hook(capture)
         if opts.delay:
             await asyncio.sleep(opts.delay)
+        if planned is not None and self.answering is not None:
+            return web.Response(
+                status=planned.status,
+                body=self.answering.body(capture, planned),
+                headers=CIMultiDict(planned.headers),
+            )
         return web.Response(
             status=opts.status,
             body=self._answer_body(capture),
@@ -287,10 +300,16 @@ class CatchServer:
     ) -> None:
         """The fast path's request (plain ASCII headers, HTTP/1.1): capture and commit it,
         then DONE."""
-        self._commit.submit(self._capture(method, target, headers, body, remote), done)
+        capture = self._capture(method, target, headers, body, remote)
+        if self.answering is not None:
+            planned = self.answering.plan(capture)
+            if planned is not None:
+                self._planned[id(capture)] = planned
+        self._commit.submit(capture, done)
 
     def _fast_answer(self, capture: Capture, error: BaseException | None) -> bytes:
         """The fast path's answer, as `_handle` gives it."""
+        planned = self._planned.pop(id(capture), None) if self._planned else None
         if error is not None:
             self.on_events(
                 [Event("error", method=capture.method, target=capture.target, detail=str(error))]
@@ -298,6 +317,9 @@ class CatchServer:
             return self._not_recorded(b'{"ok": false, "error": "not recorded"}')
         for hook in self.after_capture:
             hook(capture)
+        if planned is not None and self.answering is not None:
+            body = self.answering.body(capture, planned)
+            return Answers(planned.status, planned.headers)(body)
         return self._answers(self._answer_body(capture))
 
     @staticmethod
@@ -418,6 +440,7 @@ def describe(event: Event) -> dict[str, Any]:
             "provider": c.provider,
             "event_type": c.event_type,
             "signature": c.signature,
+            **({"response": c.response} if len(c.response) > 1 else {}),
         }
     return {
         "event": event.kind,
