@@ -4,7 +4,8 @@
 ``{{now}}``       Unix seconds of the build (a JSON number when it is the whole
                   string); ``{{now:+86400}}`` adds an offset in seconds
 ``{{now_ms}}``    Unix milliseconds (number when it is the whole string)
-``{{iso_now}}``   ISO 8601 UTC time of the build, ``2026-01-31T12:00:00Z``
+``{{iso_now}}``   ISO 8601 UTC time of the build, ``2026-01-31T12:00:00Z``;
+                  ``{{iso_now:+86400}}`` adds an offset in seconds
 ``{{uuid}}``      a random UUID4
 ``{{evt_id}}``    a Stripe-style event id, ``evt_`` + 24 alphanumerics
 ``{{msg_id}}``    a Standard Webhooks message id, ``msg_`` + 27 alphanumerics
@@ -12,6 +13,7 @@
 ``{{random_int}}`` a random 10-digit number (number when it is the whole string)
 ``{{hex}}``       32 random lowercase hex digits (Twilio SIDs: ``SM{{hex}}``)
 ``{{sha}}``       40 random lowercase hex digits (git commit ids)
+``{{snowflake}}`` a Discord snowflake id of the build's time, a decimal string < 2**64
 ``{{event}}``     the event name asked for
 ``{{provider}}``  the provider name
 ================  ===============================================================
@@ -46,6 +48,7 @@ KINDS = (
     "random_int",
     "hex",
     "sha",
+    "snowflake",
     "event",
     "provider",
 )
@@ -75,8 +78,10 @@ class Placeholders:
                 ) from None
         if kind == "now_ms":
             return self.now * 1000
-        if kind == "iso_now":
-            return datetime.fromtimestamp(self.now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if kind == "iso_now":  # {{iso_now:+86400}}: a day later; any other key: now
+            offset = int(key) if re.fullmatch(r"[+-]\d+", key) else 0
+            moment = datetime.fromtimestamp(self.now + offset, UTC)
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         if kind == "uuid":
             return str(uuid.uuid4())
         if kind == "evt_id":
@@ -91,6 +96,9 @@ class Placeholders:
             return secrets.token_hex(16)
         if kind == "sha":
             return secrets.token_hex(20)
+        if kind == "snowflake":  # ms since Discord's epoch (2015), then 22 random bits
+            since = max(0, self.now * 1000 - 1_420_070_400_000)
+            return str((since << 22) | secrets.randbits(22))
         if kind == "event":
             return self.event
         if kind == "provider":

@@ -33,7 +33,9 @@ def test_fabricated_events_verify_live_and_with_verify(tmp_path: Path) -> None:
     try:
         for provider in SECRETS:
             events = run(fab_store, "fabricate", provider, "--list").stdout.decode().split()
-            for event in events:
+            # the first and last of each: every event's own round trip is
+            # tests/integration/test_fabricate_events.py's, in process
+            for event in dict.fromkeys([events[0], events[-1]]):
                 r = run(
                     fab_store,
                     "fabricate",

@@ -284,7 +284,8 @@ def test_unknown_event_lists_provider_events() -> None:
     with pytest.raises(UsageError) as err:
         build("stripe", "payment_intent.exploded", secret="s")
     assert "payment_intent.exploded" in err.value.message
-    assert err.value.hint and "invoice.paid" in err.value.hint
+    assert err.value.hint and "did you mean payment_intent." in err.value.hint
+    assert "invoice." not in err.value.hint and "stripe --list" in err.value.hint
 
 
 def test_hmac_options_shape_the_signature() -> None:
