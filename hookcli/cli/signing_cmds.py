@@ -191,7 +191,10 @@ def fabricate(
         bool, typer.Option("--print", help="Write the signed request as raw HTTP; send nothing.")
     ] = False,
     list_events: Annotated[
-        bool, typer.Option("--list", help="List the provider's events.")
+        bool,
+        typer.Option(
+            "--list", help="List the provider's events (those starting with EVENT, if given)."
+        ),
     ] = False,
     timeout: Annotated[
         float, typer.Option(metavar="SECONDS", help="Seconds to wait for the target.", min=0.1)
@@ -210,13 +213,19 @@ def fabricate(
 
     name = registry.canonical(provider)
     cfg = config.load()
-    if list_events:
-        events = builder.list_events(name, cfg.template_dirs)
+    if list_events:  # EVENT, when given, is a prefix: `--list invoice.`
+        from hookcli.events import catalog
+
+        events = catalog.matching(name, event or "", cfg.template_dirs)
         if json_out:
-            print_json(events)
+            print_json([{"event": e, "group": catalog.group(e)} for e in events])
         else:
             sys.stdout.write("\n".join(events) + "\n")
         return
+    if event is not None:  # an unknown event is the first thing to hear of
+        from hookcli.events import catalog
+
+        catalog.load(name, event, cfg.template_dirs)
     if to is None and not print_only:
         raise UsageError("fabricate needs --to URL", "or --print to write the request instead")
     if to is not None:

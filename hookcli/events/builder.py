@@ -126,10 +126,10 @@ def build(
     """
     key = registry.canonical(provider)
     scheme = registry.get(key, hmac_options)
-    if not secret:
-        raise UsageError(f"no secret for {key}", "pass --secret or set it in config")
     event = event or catalog.default_event(key, template_dirs)
     template = catalog.load(key, event, template_dirs)
+    if not secret:
+        raise UsageError(f"no secret for {key}", "pass --secret or set it in config")
     moment = int(time.time()) if now is None else now
     rendered = Placeholders(moment, event, key, template.source).render(template.data)
     content_type = str(rendered.get("content_type", "application/json"))

@@ -12,7 +12,9 @@ and never hides a template of that name.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -85,6 +87,47 @@ def list_events(provider: str, template_dirs: Sequence[Path] = ()) -> list[str]:
     for folder in _folders(key, template_dirs):
         names.update(e for e in _files(folder) if not e.startswith("_"))
     return sorted(names)
+
+
+def group(event: str) -> str:
+    """The family an event belongs to, for listings: what precedes its last ``.`` or ``/``
+    (``customer.subscription`` for ``customer.subscription.created``, ``orders`` for
+    ``orders/create``), else the name itself."""
+    head, sep, _ = event.rpartition("/" if "/" in event else ".")
+    return head if sep and head else event
+
+
+def matching(provider: str, prefix: str, template_dirs: Sequence[Path] = ()) -> list[str]:
+    """PROVIDER's events whose name starts with PREFIX (``invoice.``); UsageError naming
+    the closest ones when none does."""
+    events = list_events(provider, template_dirs)
+    found = [e for e in events if e.startswith(prefix)]
+    if not found:
+        key = registry.canonical(provider)
+        raise UsageError(f"no {key} event starts with {prefix!r}", _hint(key, prefix, events))
+    return found
+
+
+def closest(event: str, events: Sequence[str], n: int = 5) -> list[str]:
+    """The known names nearest to EVENT: the same family first, then by spelling."""
+    out = difflib.get_close_matches(event, events, n=n, cutoff=0.6)
+    words = [w for w in re.split(r"[._/]", event.lower()) if len(w) > 2]
+    for e in events:
+        if len(out) >= n:
+            break
+        if e not in out and any(w in e.lower() for w in words):
+            out.append(e)
+    return out
+
+
+def _hint(provider: str, event: str, events: Sequence[str]) -> str:
+    if not events:
+        return "add your own with a template folder"
+    near = closest(event, events)
+    listing = f"`hookcli fabricate {provider} --list` shows all {len(events)}"
+    if near:
+        return f"did you mean {', '.join(near)}? {listing}"
+    return f"{listing}; add your own with a template folder"
 
 
 def default_event(provider: str, template_dirs: Sequence[Path] = ()) -> str:
@@ -180,8 +223,6 @@ def load(provider: str, event: str, template_dirs: Sequence[Path] = ()) -> Templ
             generic = files.get(GENERIC) or files.get("generic")
             if generic is not None:
                 return _parse(generic, key, event)
-    events = ", ".join(list_events(key, template_dirs)) or "none"
     raise UsageError(
-        f"unknown {key} event {event!r}",
-        f"known events: {events}; add your own with a template folder",
+        f"unknown {key} event {event!r}", _hint(key, event, list_events(key, template_dirs))
     )

@@ -13,6 +13,7 @@
 ``{{random_int}}`` a random 10-digit number (number when it is the whole string)
 ``{{hex}}``       32 random lowercase hex digits (Twilio SIDs: ``SM{{hex}}``)
 ``{{sha}}``       40 random lowercase hex digits (git commit ids)
+``{{snowflake}}`` a Discord snowflake id of the build's time, a decimal string < 2**64
 ``{{event}}``     the event name asked for
 ``{{provider}}``  the provider name
 ================  ===============================================================
@@ -47,6 +48,7 @@ KINDS = (
     "random_int",
     "hex",
     "sha",
+    "snowflake",
     "event",
     "provider",
 )
@@ -94,6 +96,9 @@ class Placeholders:
             return secrets.token_hex(16)
         if kind == "sha":
             return secrets.token_hex(20)
+        if kind == "snowflake":  # ms since Discord's epoch (2015), then 22 random bits
+            since = max(0, self.now * 1000 - 1_420_070_400_000)
+            return str((since << 22) | secrets.randbits(22))
         if kind == "event":
             return self.event
         if kind == "provider":

@@ -154,6 +154,11 @@ def test_secret_from_environment(store: Path, receiver: Receiver) -> None:
 def test_list_and_providers(store: Path) -> None:
     out = run(store, "fabricate", "shopify", "--list").stdout.decode().split()
     assert "orders/create" in out and "products/update" in out
+    out = run(store, "fabricate", "stripe", "--list", "invoice.").stdout.decode().split()
+    assert "invoice.paid" in out and all(e.startswith("invoice.") for e in out)
+    rows = run_json(store, "fabricate", "stripe", "--list", "customer.subscription.")
+    assert {"event": "customer.subscription.created", "group": "customer.subscription"} in rows
+    assert {r["group"] for r in rows} == {"customer.subscription"}
     rows = run_json(store, "providers")
     names = [p["name"] for p in rows]
     assert names[:7] == ["stripe", "github", "shopify", "slack", "twilio", "standard", "hmac"]
@@ -192,7 +197,11 @@ def test_fabricate_errors(store: Path, receiver: Receiver, tmp_path: Path) -> No
     code, msg = err("stripe", "--to", receiver.url, "--secret", STRIPE, "--set", "type.x=1")
     assert code == 2 and "type" in msg
     code, msg = err("github", "nope_event", "--to", receiver.url, "--secret", GITHUB)
-    assert code == 2 and "push" in msg
+    assert code == 2 and "nope_event" in msg and "github --list" in msg
+    code, msg = err("stripe", "invoce.paid", "--to", receiver.url)  # before the secret
+    assert code == 2 and "did you mean invoice.paid," in msg and len(msg.splitlines()) == 1
+    code, msg = err("stripe", "--list", "invoicex")
+    assert code == 2 and "no stripe event starts with 'invoicex'" in msg
     assert receiver.seen == [] and run_json(store, "ls") == []
 
 
