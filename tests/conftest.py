@@ -1,9 +1,19 @@
-"""Shared test helpers: the real `hookcli` in subprocesses, a real catch server on
-127.0.0.1 port 0, and a raw HTTP client with exact control over what is sent."""
+"""Shared test helpers: the real `hookcli` command line (in this process, or in a
+subprocess where the process is the point), a real catch server on 127.0.0.1 port 0, and a
+raw HTTP client with exact control over what is sent.
+
+`run()` runs a command line in this process, as httpie's suite does: hookcli's own `main()`
+with the same argv, environment and stdin a subprocess would get, stdout and stderr
+captured as bytes, the exit code from SystemExit. It is the same code path as the
+`hookcli` executable without the interpreter start and imports (0.3 s of CPU a run).
+`listen` always runs in a subprocess (it serves until a signal and starts children), and
+so does every command when HOOKCLI_TEST_PROCESS=1 is set, to check that the two ways agree:
+`HOOKCLI_TEST_PROCESS=1 python3 -m pytest`."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import queue
@@ -13,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,9 +41,26 @@ def cli_env(store: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+#: every run() in a subprocess (the end-to-end way), e.g. to compare with the in-process way
+ALWAYS_PROCESS = os.environ.get("HOOKCLI_TEST_PROCESS", "") not in ("", "0")
+#: commands whose process is the point: they serve until a signal and start children
+PROCESS_COMMANDS = frozenset({"listen"})
+
+
 def run(
     store: Path, *args: str, input: bytes | None = None, timeout: float = 60, **env: str
 ) -> subprocess.CompletedProcess[bytes]:
+    """`hookcli ARGS` with HOOKCLI_STORE=STORE (and ENV): in this process unless the command
+    needs its own (PROCESS_COMMANDS); the result is the same either way."""
+    if ALWAYS_PROCESS or _command(args) in PROCESS_COMMANDS:
+        return run_process(store, *args, input=input, timeout=timeout, **env)
+    return run_in_process(store, *args, input=input, **env)
+
+
+def run_process(
+    store: Path, *args: str, input: bytes | None = None, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m hookcli ARGS` in a real subprocess: for tests where the process matters."""
     return subprocess.run(
         [*HOOKCLI, *args],
         input=input,
@@ -40,6 +68,85 @@ def run(
         timeout=timeout,
         env=cli_env(store, **env),
     )
+
+
+def _command(args: tuple[str, ...]) -> str | None:
+    """The command name in ARGS, past the root options (`--store PATH`, `--debug`)."""
+    words = iter(args)
+    for word in words:
+        if word == "--store":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+class _Captured(io.BytesIO):
+    """What a stream wrote; survives the text layer over it being closed or collected."""
+
+    def close(self) -> None:
+        pass
+
+
+def run_in_process(
+    store: Path, *args: str, input: bytes | None = None, **env: str
+) -> subprocess.CompletedProcess[bytes]:
+    """`hookcli ARGS` through hookcli's main() in this process, with what a subprocess gets:
+    argv, the environment of cli_env(), STDIN (empty when None), and stdout/stderr that are
+    pipes (not terminals), UTF-8, stderr with backslashreplace as Python's own."""
+    from hookcli.cli.main import main
+
+    out, err = _Captured(), _Captured()
+    streams = (
+        io.TextIOWrapper(io.BytesIO(input or b""), encoding="utf-8"),
+        io.TextIOWrapper(out, encoding="utf-8"),
+        io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace", line_buffering=True),
+    )
+    environ = cli_env(store, **env)
+    saved = (sys.stdin, sys.stdout, sys.stderr, sys.argv, dict(os.environ))
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.argv = ["hookcli", *args]
+    _forget_loaded_config()
+    code = 0
+    try:
+        main()
+    except SystemExit as e:
+        code = _exit_status(e.code)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # as the interpreter reports an exception nothing caught
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in streams[1:]:
+            with contextlib.suppress(ValueError):  # closed by the command
+                stream.flush()
+        sys.stdin, sys.stdout, sys.stderr, sys.argv = saved[:4]
+        os.environ.clear()
+        os.environ.update(saved[4])
+        _forget_loaded_config()
+    return subprocess.CompletedProcess([*HOOKCLI, *args], code, out.getvalue(), err.getvalue())
+
+
+def _exit_status(code: object) -> int:
+    """The process exit status sys.exit(CODE) gives: None is 0, a message goes to stderr
+    with status 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _forget_loaded_config() -> None:
+    """The config files a command loaded are read again by the next (a process reads them
+    once; tests change them between runs)."""
+    registry = sys.modules.get("hookcli.signing.registry")
+    if registry is not None:
+        registry.forget()
 
 
 def run_json(store: Path, *args: str) -> Any:
