@@ -179,25 +179,20 @@ class Listener:
         self.lines: list[str] = []
         self.err: list[str] = []
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._printed = threading.Condition()  # notified for every line, and at the end
+        self._open = 2  # stdout and stderr, until each reaches its end
+        self._stdout_ended = False
         threading.Thread(target=self._read_out, daemon=True).start()
         threading.Thread(target=self._read_err, daemon=True).start()
         self.url = ""
-        deadline = time.time() + 30
-        while time.time() < deadline and not self.url:
-            if json_lines:
-                try:
-                    ev = self.events.get(timeout=0.1)
-                except queue.Empty:
-                    ev = {}
-                if ev.get("event") == "listening":
-                    self.url = ev["url"]
-            else:
-                for line in list(self.lines):
-                    if "Listening on " in line:
-                        self.url = line.split("Listening on ")[1].split()[0]
-                time.sleep(0.05)
-            if self.proc.poll() is not None:
-                break
+        deadline = time.monotonic() + 30
+        if json_lines:
+            with contextlib.suppress(AssertionError):
+                self.url = self.wait_event("listening", timeout=30)["url"]
+        else:
+            with contextlib.suppress(AssertionError):
+                line = self._wait_line(self.lines, "Listening on ", deadline)
+                self.url = line.split("Listening on ")[1].split()[0]
         if not self.url:
             self.stop()
             raise AssertionError(f"listen did not start: {self.lines} {self.err}")
@@ -207,34 +202,59 @@ class Listener:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            self.lines.append(line)
+            with self._printed:
+                self.lines.append(line)
+                self._printed.notify_all()
             with contextlib.suppress(ValueError):
                 self.events.put(json.loads(line))
+        self._stdout_ended = True
+        self._closed()
 
     def _read_err(self) -> None:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
-            self.err.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+            with self._printed:
+                self.err.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                self._printed.notify_all()
+        self._closed()
+
+    def _closed(self) -> None:
+        with self._printed:
+            self._open -= 1
+            self._printed.notify_all()
 
     def wait_event(self, kind: str, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                ev = self.events.get(timeout=0.1)
+        """The next KIND event on stdout (events before it are passed over)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:  # wakes at once for an event; every 0.5 s to see whether stdout ended
+                ev = self.events.get(timeout=min(left, 0.5))
             except queue.Empty:
+                if self._stdout_ended and self.events.empty():  # no more events to come
+                    break
                 continue
             if ev.get("event") == kind:
                 return ev
         raise AssertionError(f"no {kind} event; lines: {self.lines[-5:]}")
 
     def wait_stderr(self, text: str, timeout: float = 10) -> str:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for line in self.err:
-                if text in line:
-                    return line
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} not on stderr: {self.err}")
+        return self._wait_line(self.err, text, time.monotonic() + timeout)
+
+    def _wait_line(self, lines: list[str], text: str, deadline: float) -> str:
+        """The first of LINES with TEXT in it, as soon as it is printed."""
+
+        def found() -> str | None:
+            return next((line for line in lines if text in line), None)
+
+        with self._printed:
+            self._printed.wait_for(
+                lambda: found() is not None or self._open == 0, deadline - time.monotonic()
+            )
+            line = found()
+        if line is None:
+            where = "stderr" if lines is self.err else "stdout"
+            raise AssertionError(f"{text!r} not on {where}: {lines}")
+        return line
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         if self.proc.poll() is None:

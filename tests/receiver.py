@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +39,7 @@ class Receiver:
     ssl_context: ssl.SSLContext | None = None  # serve HTTPS (url still says http://)
     #: hold every answer until release() (a target that is slow for as long as a test needs)
     held: bool = False
+    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     def start(self) -> Receiver:
         ready = threading.Event()
@@ -47,7 +47,9 @@ class Receiver:
         async def handler(request: web.Request) -> web.Response:
             body = await request.read()
             hdrs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers]
-            self.seen.append(Seen(request.method, request.raw_path, hdrs, body))
+            with self._arrived:
+                self.seen.append(Seen(request.method, request.raw_path, hdrs, body))
+                self._arrived.notify_all()
             await self._gate.wait()
             if self.delay:
                 await asyncio.sleep(self.delay)
@@ -83,9 +85,9 @@ class Receiver:
         self.loop.call_soon_threadsafe(self._gate.set)
 
     def wait(self, n: int = 1, timeout: float = 10) -> list[Seen]:
-        deadline = time.time() + timeout
-        while len(self.seen) < n and time.time() < deadline:
-            time.sleep(0.02)
+        """SEEN once it holds N requests (or when TIMEOUT has passed), as soon as they come."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.seen) >= n, timeout)
         return self.seen
 
     def stop(self) -> None:
