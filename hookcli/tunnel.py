@@ -30,14 +30,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hookcli.errors import HookcliError
+from hookcli.errors import HookcliError, UsageError
 
 if TYPE_CHECKING:
     from pyngrok.conf import PyngrokConfig
     from pyngrok.exception import PyngrokError
     from pyngrok.log import NgrokLog
 
-DOWNLOAD_TIMEOUT = 20.0
+DOWNLOAD_TIMEOUT = 20.0  # seconds; HOOKCLI_NGROK_DOWNLOAD_TIMEOUT sets another
 INSTALL_HINT = "install ngrok from https://ngrok.com/download and set HOOKCLI_NGROK_PATH to it"
 AUTH_HINT = (
     "pass --ngrok-authtoken or set NGROK_AUTHTOKEN; yours is at "
@@ -163,6 +163,7 @@ class Tunnel:
             return
         if not self.managed:
             raise HookcliError(f"no ngrok agent at {self.agent}", INSTALL_HINT)
+        timeout = download_timeout()
         note(f"Downloading the ngrok agent to {self.agent} (once) ...")
         try:
             os.makedirs(os.path.dirname(self.agent), exist_ok=True)
@@ -172,7 +173,7 @@ class Tunnel:
                 f"cannot download the ngrok agent to {self.agent}: {e.strerror}", INSTALL_HINT
             ) from None
         try:
-            await _download(self.agent, scratch)
+            await _download(self.agent, scratch, timeout)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -285,7 +286,25 @@ class Tunnel:
         return f"its last output: {self.lines[-1]}" if self.lines else None
 
 
-async def _download(dest: str, scratch: str) -> None:
+def download_timeout() -> float:
+    """How long the agent's download may take: HOOKCLI_NGROK_DOWNLOAD_TIMEOUT seconds (a
+    positive number), else DOWNLOAD_TIMEOUT."""
+    text = os.environ.get("HOOKCLI_NGROK_DOWNLOAD_TIMEOUT", "").strip()
+    if not text:
+        return DOWNLOAD_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise UsageError(
+            f"HOOKCLI_NGROK_DOWNLOAD_TIMEOUT={text!r} is not a number of seconds",
+            "e.g. 60, or unset it for 20",
+        )
+    return value
+
+
+async def _download(dest: str, scratch: str, timeout: float) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -297,7 +316,7 @@ async def _download(dest: str, scratch: str) -> None:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        _, err = await asyncio.wait_for(proc.communicate(), DOWNLOAD_TIMEOUT)
+        _, err = await asyncio.wait_for(proc.communicate(), timeout)
     except (TimeoutError, asyncio.CancelledError) as e:  # Ctrl-C stops the download too
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
@@ -305,7 +324,7 @@ async def _download(dest: str, scratch: str) -> None:
         if isinstance(e, asyncio.CancelledError):
             raise
         raise HookcliError(
-            f"no ngrok agent at {dest}, and downloading it took over {DOWNLOAD_TIMEOUT:.0f} s",
+            f"no ngrok agent at {dest}, and downloading it took over {timeout:g} s",
             INSTALL_HINT,
         ) from None
     if proc.returncode != 0 or not os.path.exists(dest):

@@ -1,9 +1,19 @@
-"""Shared test helpers: the real `hookcli` in subprocesses, a real catch server on
-127.0.0.1 port 0, and a raw HTTP client with exact control over what is sent."""
+"""Shared test helpers: the real `hookcli` command line (in this process, or in a
+subprocess where the process is the point), a real catch server on 127.0.0.1 port 0, and a
+raw HTTP client with exact control over what is sent.
+
+`run()` runs a command line in this process, as httpie's suite does: hookcli's own `main()`
+with the same argv, environment and stdin a subprocess would get, stdout and stderr
+captured as bytes, the exit code from SystemExit. It is the same code path as the
+`hookcli` executable without the interpreter start and imports (0.3 s of CPU a run).
+`listen` always runs in a subprocess (it serves until a signal and starts children), and
+so does every command when HOOKCLI_TEST_PROCESS=1 is set, to check that the two ways agree:
+`HOOKCLI_TEST_PROCESS=1 python3 -m pytest`."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import queue
@@ -13,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,9 +41,26 @@ def cli_env(store: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+#: every run() in a subprocess (the end-to-end way), e.g. to compare with the in-process way
+ALWAYS_PROCESS = os.environ.get("HOOKCLI_TEST_PROCESS", "") not in ("", "0")
+#: commands whose process is the point: they serve until a signal and start children
+PROCESS_COMMANDS = frozenset({"listen"})
+
+
 def run(
     store: Path, *args: str, input: bytes | None = None, timeout: float = 60, **env: str
 ) -> subprocess.CompletedProcess[bytes]:
+    """`hookcli ARGS` with HOOKCLI_STORE=STORE (and ENV): in this process unless the command
+    needs its own (PROCESS_COMMANDS); the result is the same either way."""
+    if ALWAYS_PROCESS or _command(args) in PROCESS_COMMANDS:
+        return run_process(store, *args, input=input, timeout=timeout, **env)
+    return run_in_process(store, *args, input=input, **env)
+
+
+def run_process(
+    store: Path, *args: str, input: bytes | None = None, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m hookcli ARGS` in a real subprocess: for tests where the process matters."""
     return subprocess.run(
         [*HOOKCLI, *args],
         input=input,
@@ -40,6 +68,85 @@ def run(
         timeout=timeout,
         env=cli_env(store, **env),
     )
+
+
+def _command(args: tuple[str, ...]) -> str | None:
+    """The command name in ARGS, past the root options (`--store PATH`, `--debug`)."""
+    words = iter(args)
+    for word in words:
+        if word == "--store":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+class _Captured(io.BytesIO):
+    """What a stream wrote; survives the text layer over it being closed or collected."""
+
+    def close(self) -> None:
+        pass
+
+
+def run_in_process(
+    store: Path, *args: str, input: bytes | None = None, **env: str
+) -> subprocess.CompletedProcess[bytes]:
+    """`hookcli ARGS` through hookcli's main() in this process, with what a subprocess gets:
+    argv, the environment of cli_env(), STDIN (empty when None), and stdout/stderr that are
+    pipes (not terminals), UTF-8, stderr with backslashreplace as Python's own."""
+    from hookcli.cli.main import main
+
+    out, err = _Captured(), _Captured()
+    streams = (
+        io.TextIOWrapper(io.BytesIO(input or b""), encoding="utf-8"),
+        io.TextIOWrapper(out, encoding="utf-8"),
+        io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace", line_buffering=True),
+    )
+    environ = cli_env(store, **env)
+    saved = (sys.stdin, sys.stdout, sys.stderr, sys.argv, dict(os.environ))
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.argv = ["hookcli", *args]
+    _forget_loaded_config()
+    code = 0
+    try:
+        main()
+    except SystemExit as e:
+        code = _exit_status(e.code)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # as the interpreter reports an exception nothing caught
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in streams[1:]:
+            with contextlib.suppress(ValueError):  # closed by the command
+                stream.flush()
+        sys.stdin, sys.stdout, sys.stderr, sys.argv = saved[:4]
+        os.environ.clear()
+        os.environ.update(saved[4])
+        _forget_loaded_config()
+    return subprocess.CompletedProcess([*HOOKCLI, *args], code, out.getvalue(), err.getvalue())
+
+
+def _exit_status(code: object) -> int:
+    """The process exit status sys.exit(CODE) gives: None is 0, a message goes to stderr
+    with status 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _forget_loaded_config() -> None:
+    """The config files a command loaded are read again by the next (a process reads them
+    once; tests change them between runs)."""
+    registry = sys.modules.get("hookcli.signing.registry")
+    if registry is not None:
+        registry.forget()
 
 
 def run_json(store: Path, *args: str) -> Any:
@@ -72,25 +179,20 @@ class Listener:
         self.lines: list[str] = []
         self.err: list[str] = []
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._printed = threading.Condition()  # notified for every line, and at the end
+        self._open = 2  # stdout and stderr, until each reaches its end
+        self._stdout_ended = False
         threading.Thread(target=self._read_out, daemon=True).start()
         threading.Thread(target=self._read_err, daemon=True).start()
         self.url = ""
-        deadline = time.time() + 30
-        while time.time() < deadline and not self.url:
-            if json_lines:
-                try:
-                    ev = self.events.get(timeout=0.1)
-                except queue.Empty:
-                    ev = {}
-                if ev.get("event") == "listening":
-                    self.url = ev["url"]
-            else:
-                for line in list(self.lines):
-                    if "Listening on " in line:
-                        self.url = line.split("Listening on ")[1].split()[0]
-                time.sleep(0.05)
-            if self.proc.poll() is not None:
-                break
+        deadline = time.monotonic() + 30
+        if json_lines:
+            with contextlib.suppress(AssertionError):
+                self.url = self.wait_event("listening", timeout=30)["url"]
+        else:
+            with contextlib.suppress(AssertionError):
+                line = self._wait_line(self.lines, "Listening on ", deadline)
+                self.url = line.split("Listening on ")[1].split()[0]
         if not self.url:
             self.stop()
             raise AssertionError(f"listen did not start: {self.lines} {self.err}")
@@ -100,34 +202,59 @@ class Listener:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            self.lines.append(line)
+            with self._printed:
+                self.lines.append(line)
+                self._printed.notify_all()
             with contextlib.suppress(ValueError):
                 self.events.put(json.loads(line))
+        self._stdout_ended = True
+        self._closed()
 
     def _read_err(self) -> None:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
-            self.err.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+            with self._printed:
+                self.err.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                self._printed.notify_all()
+        self._closed()
+
+    def _closed(self) -> None:
+        with self._printed:
+            self._open -= 1
+            self._printed.notify_all()
 
     def wait_event(self, kind: str, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                ev = self.events.get(timeout=0.1)
+        """The next KIND event on stdout (events before it are passed over)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:  # wakes at once for an event; every 0.5 s to see whether stdout ended
+                ev = self.events.get(timeout=min(left, 0.5))
             except queue.Empty:
+                if self._stdout_ended and self.events.empty():  # no more events to come
+                    break
                 continue
             if ev.get("event") == kind:
                 return ev
         raise AssertionError(f"no {kind} event; lines: {self.lines[-5:]}")
 
     def wait_stderr(self, text: str, timeout: float = 10) -> str:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for line in self.err:
-                if text in line:
-                    return line
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} not on stderr: {self.err}")
+        return self._wait_line(self.err, text, time.monotonic() + timeout)
+
+    def _wait_line(self, lines: list[str], text: str, deadline: float) -> str:
+        """The first of LINES with TEXT in it, as soon as it is printed."""
+
+        def found() -> str | None:
+            return next((line for line in lines if text in line), None)
+
+        with self._printed:
+            self._printed.wait_for(
+                lambda: found() is not None or self._open == 0, deadline - time.monotonic()
+            )
+            line = found()
+        if line is None:
+            where = "stderr" if lines is self.err else "stdout"
+            raise AssertionError(f"{text!r} not on {where}: {lines}")
+        return line
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         if self.proc.poll() is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +37,9 @@ class Receiver:
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ssl_context: ssl.SSLContext | None = None  # serve HTTPS (url still says http://)
+    #: hold every answer until release() (a target that is slow for as long as a test needs)
+    held: bool = False
+    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     def start(self) -> Receiver:
         ready = threading.Event()
@@ -45,7 +47,10 @@ class Receiver:
         async def handler(request: web.Request) -> web.Response:
             body = await request.read()
             hdrs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers]
-            self.seen.append(Seen(request.method, request.raw_path, hdrs, body))
+            with self._arrived:
+                self.seen.append(Seen(request.method, request.raw_path, hdrs, body))
+                self._arrived.notify_all()
+            await self._gate.wait()
             if self.delay:
                 await asyncio.sleep(self.delay)
             status = self.statuses.pop(0) if self.statuses else self.status
@@ -55,6 +60,9 @@ class Receiver:
 
         def serve() -> None:
             self.loop = asyncio.new_event_loop()
+            self._gate = asyncio.Event()
+            if not self.held:
+                self._gate.set()
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_route("*", "/{tail:.*}", handler)
             self.runner = web.AppRunner(app, access_log=None, auto_decompress=False)
@@ -72,10 +80,14 @@ class Receiver:
         ready.wait(10)
         return self
 
+    def release(self) -> None:
+        """Answer the held requests, and every later one at once."""
+        self.loop.call_soon_threadsafe(self._gate.set)
+
     def wait(self, n: int = 1, timeout: float = 10) -> list[Seen]:
-        deadline = time.time() + timeout
-        while len(self.seen) < n and time.time() < deadline:
-            time.sleep(0.02)
+        """SEEN once it holds N requests (or when TIMEOUT has passed), as soon as they come."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.seen) >= n, timeout)
         return self.seen
 
     def stop(self) -> None:

@@ -43,6 +43,13 @@ _state = {"debug": bool(os.environ.get("HOOKCLI_DEBUG"))}
 _root_store: list[Path] = []  # `hookcli --store PATH COMMAND`
 
 
+def begin() -> None:
+    """A fresh start for one command line: --debug from HOOKCLI_DEBUG alone, no root
+    --store yet. A process runs one command line; the test suite runs many in one."""
+    _state["debug"] = bool(os.environ.get("HOOKCLI_DEBUG"))
+    _root_store.clear()
+
+
 def set_debug(on: bool) -> None:
     _state["debug"] = _state["debug"] or on
 

@@ -108,6 +108,7 @@ def _usage_error(e: Any) -> int:
 def main() -> None:
     from typer._click.exceptions import NoArgsIsHelpError
 
+    common.begin()
     command = typer.main.get_command(app)
     _name_values(command)
     try:

@@ -145,6 +145,13 @@ def _load_for(env_value: str) -> _Providers:
     return _load(str(config.config_path()))
 
 
+def forget() -> None:
+    """Drop the loaded config files: the next look-up reads them again (for a process that
+    runs many command lines, as the test suite does)."""
+    _load.cache_clear()
+    _load_for.cache_clear()
+
+
 def names() -> tuple[str, ...]:
     """Every provider name: built-in ones, then the user's profiles from the config file."""
     return NAMES + tuple(_providers().user)

@@ -310,7 +310,12 @@ def test_slow_target_does_not_delay_answers(store: Path, make_receiver: Any) -> 
 
 
 def test_full_queue_skips_forwards_and_records_them(store: Path, make_receiver: Any) -> None:
-    slow = make_receiver(delay=1.5)
+    """A target that does not answer while the captures arrive: with 2 in flight and 2
+    waiting at most, at least 6 of 10 forwards are skipped at once. Which ones (and, on a
+    busy machine, whether the fast target's small queue overflows too) depends on how fast
+    the forwarder takes them off the queue, so the test checks what holds at any speed:
+    every capture is either forwarded or recorded as skipped, for each target, none lost."""
+    slow = make_receiver(held=True)
     fast = make_receiver()
     lst = Listener(
         store,
@@ -322,23 +327,38 @@ def test_full_queue_skips_forwards_and_records_them(store: Path, make_receiver: 
         "2",
         "--forward-concurrency",
         "2",
+        "--forward-timeout",
+        "0",  # the held target is slow, not dead, however long the machine takes
     )
     try:
         ids = [catch(lst, f"/q/{n}") for n in range(10)]
-        events = forwarded(lst, 20)
+        events: list[dict[str, Any]] = []
+        # every forward to the fast target ends while the slow one still holds all its
+        # answers: a slow target never starves another
+        while sum(e["base"] == fast.url for e in events) < 10:
+            events.append(lst.wait_event("forwarded", 60))
+        slow.release()
+        while len(events) < 20:
+            events.append(lst.wait_event("forwarded", 60))
     finally:
         lst.stop()
+    for target in (slow, fast):
+        mine = [e for e in events if e["base"] == target.url]
+        skipped = [e for e in mine if e["error"] and e["error"].startswith("skipped:")]
+        sent = [e for e in mine if e not in skipped]
+        assert sorted(e["id"] for e in mine) == ids, "one outcome per capture, none lost"
+        assert [e["status"] for e in sent] == [200] * len(sent), sent
+        assert {e["error"] for e in skipped} <= {"skipped: forward queue full (2 pending)"}
+        assert all(e["status"] is None for e in skipped)
+        got = sorted(seen.path_qs for seen in target.seen)
+        assert got == sorted(f"/q/{ids.index(e['id'])}" for e in sent)
+        for e in mine:  # and the store says the same as the live lines
+            recorded = forwards_of(store, e["id"])
+            same = [a for a in recorded if a["base"] == e["base"] and a["error"] == e["error"]]
+            assert same and same[0]["status"] == e["status"], (e, recorded)
     to_slow = [e for e in events if e["base"] == slow.url]
-    skipped = [e for e in to_slow if e["error"] and e["error"].startswith("skipped:")]
-    # 2 in flight at the slow target, 2 waiting, the other 6 skipped at once
-    assert sorted(e["id"] for e in skipped) == ids[4:]
-    assert {e["error"] for e in skipped} == {"skipped: forward queue full (2 pending)"}
-    assert all(e["status"] is None for e in skipped)
-    assert sorted(e["status"] for e in to_slow if e not in skipped) == [200] * 4
-    # the fast target got every capture: a slow target never starves another
-    assert len(fast.wait(10)) == 10
-    recorded = forwards_of(store, skipped[0]["id"])
-    assert any(a["error"] == skipped[0]["error"] for a in recorded)
+    sent_slow = [e for e in to_slow if e["status"] == 200]
+    assert len(sent_slow) <= 4, "2 in flight and 2 waiting at most, the other 6 skipped"
 
 
 def test_concurrency_one_forwards_a_burst_in_arrival_order(store: Path, receiver: Receiver) -> None:

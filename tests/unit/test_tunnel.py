@@ -19,6 +19,7 @@ from hookcli.errors import HookcliError
 from hookcli.tunnel import (
     Tunnel,
     TunnelOptions,
+    download_timeout,
     open_tunnel,
     parse_domain,
     started_agents,
@@ -255,3 +256,16 @@ def test_upstream_is_loopback_for_wildcard_binds() -> None:
     assert upstream_url("http://0.0.0.0:9000") == "http://127.0.0.1:9000"
     assert upstream_url("http://[::]:9000") == "http://[::1]:9000"
     assert upstream_url("http://127.0.0.1:9000") == "http://127.0.0.1:9000"
+
+
+def test_the_agent_download_gives_up_after_20_s_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HOOKCLI_NGROK_DOWNLOAD_TIMEOUT", raising=False)
+    assert download_timeout() == 20.0
+    monkeypatch.setenv("HOOKCLI_NGROK_DOWNLOAD_TIMEOUT", "")
+    assert download_timeout() == 20.0
+    monkeypatch.setenv("HOOKCLI_NGROK_DOWNLOAD_TIMEOUT", " 90 ")
+    assert download_timeout() == 90.0
+    monkeypatch.setenv("HOOKCLI_NGROK_DOWNLOAD_TIMEOUT", "0.5")
+    assert download_timeout() == 0.5
