@@ -5,8 +5,9 @@ Test-only dependencies (pyproject's ``test`` extra): stripe, standardwebhooks, s
 twilio, squareup, paddle-python-sdk, razorpay, discord-interactions (PyNaCl, so Discord is
 checked by another Ed25519 implementation than the ``cryptography`` package we sign with),
 workos, elevenlabs, openai, replicate, lithic, orb-billing, modern-treasury, box-sdk-gen,
-hubspot-api-client (tests/official_more.py), and gidgethub (GitHub publishes no Python SDK; gidgethub's ``Event.from_http`` is what a Python
-receiver uses: it checks ``X-Hub-Signature-256`` and reads the event from the headers).
+hubspot-api-client (tests/official_more.py), and gidgethub (GitHub publishes no Python
+SDK; gidgethub's ``Event.from_http`` is what a Python receiver uses: it checks
+``X-Hub-Signature-256`` and reads the event from the headers).
 """
 
 from __future__ import annotations
