@@ -251,10 +251,10 @@ class CatchServer:
             hook(capture)
         if opts.delay:
             await asyncio.sleep(opts.delay)
-        if planned is not None and self.answering is not None:
+        if planned is not None:
             return web.Response(
                 status=planned.status,
-                body=self.answering.body(capture, planned),
+                body=Answering.body(capture, planned),
                 headers=CIMultiDict(planned.headers),
             )
         return web.Response(
@@ -317,9 +317,8 @@ class CatchServer:
             return self._not_recorded(b'{"ok": false, "error": "not recorded"}')
         for hook in self.after_capture:
             hook(capture)
-        if planned is not None and self.answering is not None:
-            body = self.answering.body(capture, planned)
-            return Answers(planned.status, planned.headers)(body)
+        if planned is not None:
+            return Answers(planned.status, planned.headers)(Answering.body(capture, planned))
         return self._answers(self._answer_body(capture))
 
     @staticmethod

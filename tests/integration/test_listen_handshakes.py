@@ -461,3 +461,17 @@ def test_a_handshake_is_forwarded_like_any_capture(tmp_path: Path, receiver: Rec
         ]
     finally:
         lst.stop()
+
+
+def test_a_handshake_secret_is_read_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOOKCLI_SECRET_TWITTER works as --secret twitter=... does, though X has no scheme."""
+    monkeypatch.setenv("HOOKCLI_SECRET_TWITTER", TWITTER_SECRET)
+    lst = Listener(tmp_path / "store")
+    try:
+        status, answer, _ = send(lst.url, "GET", "/x?crc_token=env")
+        digest = base64.b64encode(hmac256(TWITTER_SECRET, b"env")).decode()
+        assert (status, json.loads(answer)) == (200, {"response_token": "sha256=" + digest})
+    finally:
+        lst.stop()
