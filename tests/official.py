@@ -3,7 +3,9 @@ accept this request? None where the provider publishes no Python verifier.
 
 Test-only dependencies (pyproject's ``test`` extra): stripe, standardwebhooks, slack_sdk,
 twilio, squareup, paddle-python-sdk, razorpay, discord-interactions (PyNaCl, so Discord is
-checked by another Ed25519 implementation than the ``cryptography`` package we sign with).
+checked by another Ed25519 implementation than the ``cryptography`` package we sign with),
+telnyx (its PyNaCl Ed25519 verifier, which also refuses a timestamp 300 s off), sendgrid
+and plivo.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ LIBRARIES = {
     "paddle": "paddle-python-sdk",
     "razorpay": "razorpay",
     "discord": "discord-interactions",
+    "telnyx": "telnyx",
+    "sendgrid": "sendgrid",
+    "plivo": "plivo",
 }
 
 
@@ -103,7 +108,52 @@ def accepts(
                     secret,
                 )
             )
+    if provider == "telnyx":
+        from telnyx.lib.webhook_verification import (
+            WebhookVerificationError,
+            verify_webhook_signature,
+        )
+
+        try:
+            verify_webhook_signature(body, h, secret)
+        except WebhookVerificationError:
+            return False
+        return True
+    if provider == "sendgrid":
+        from sendgrid.helpers.eventwebhook import EventWebhook
+
+        return bool(
+            EventWebhook(secret).verify_signature(
+                body.decode(),
+                h.get("x-twilio-email-event-webhook-signature", ""),
+                h.get("x-twilio-email-event-webhook-timestamp", ""),
+            )
+        )
+    if provider == "plivo":
+        return _plivo(h, body, secret, url or "")
     return None
+
+
+def _plivo(h: dict[str, str], body: bytes, secret: str, url: str) -> bool:
+    import plivo
+
+    if "x-plivo-signature-v3" not in h:
+        return bool(
+            plivo.utils.validate_signature(
+                url, h.get("x-plivo-signature-v2-nonce", ""), h["x-plivo-signature-v2"], secret
+            )
+        )
+    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    return bool(
+        plivo.utils.validate_v3_signature(
+            "POST",
+            url,
+            h.get("x-plivo-signature-v3-nonce", ""),
+            secret,
+            h["x-plivo-signature-v3"],
+            params,
+        )
+    )
 
 
 class _Form(dict[str, str]):

@@ -99,6 +99,10 @@ _DEFAULTS = {
     "standard": "user.created",
     "hmac": "generic",
     "discord": "ping",
+    "telnyx": "message.received",
+    "sendgrid": "delivered",
+    "mandrill": "send",
+    "plivo": "message_status",
 }
 
 

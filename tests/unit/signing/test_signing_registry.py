@@ -99,7 +99,7 @@ def test_scheme_attributes(provider: str) -> None:
     assert scheme.name == provider and scheme.title
     assert scheme.headers or provider == "mailgun"  # Mailgun signs inside the body
     assert set(scheme.headers) <= set(scheme.signature_header_names())
-    assert scheme.needs_url is (provider in ("twilio", "square", "trello"))
+    assert scheme.needs_url is (provider in ("twilio", "square", "trello", "mandrill", "plivo"))
     assert scheme.docs.startswith("https://") or provider == "hmac"
 
 
@@ -113,6 +113,7 @@ def test_default_tolerances() -> None:
         "paddle": 5,
         "linear": 60,
         "zoom": 300,
+        "telnyx": 300,
     }
 
 
