@@ -7,7 +7,8 @@ checked by another Ed25519 implementation than the ``cryptography`` package we s
 workos, elevenlabs, openai, replicate, lithic, orb-billing, modern-treasury, box-sdk-gen,
 hubspot-api-client (tests/official_more.py), and gidgethub (GitHub publishes no Python
 SDK; gidgethub's ``Event.from_http`` is what a Python receiver uses: it checks
-``X-Hub-Signature-256`` and reads the event from the headers).
+``X-Hub-Signature-256`` and reads the event from the headers), telnyx (its PyNaCl
+Ed25519 verifier, which also refuses a timestamp 300 s off), sendgrid and plivo.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ LIBRARIES = {
     "discord": "discord-interactions",
     **MORE_LIBRARIES,
     "github": "gidgethub",
+    "telnyx": "telnyx",
+    "sendgrid": "sendgrid",
+    "plivo": "plivo",
 }
 
 
@@ -122,7 +126,52 @@ def accepts(
         except ValidationFailure:
             return False
         return event.event == h.get("x-github-event") and isinstance(event.data, dict)
+    if provider == "telnyx":
+        from telnyx.lib.webhook_verification import (
+            WebhookVerificationError,
+            verify_webhook_signature,
+        )
+
+        try:
+            verify_webhook_signature(body, h, secret)
+        except WebhookVerificationError:
+            return False
+        return True
+    if provider == "sendgrid":
+        from sendgrid.helpers.eventwebhook import EventWebhook
+
+        return bool(
+            EventWebhook(secret).verify_signature(
+                body.decode(),
+                h.get("x-twilio-email-event-webhook-signature", ""),
+                h.get("x-twilio-email-event-webhook-timestamp", ""),
+            )
+        )
+    if provider == "plivo":
+        return _plivo(h, body, secret, url or "")
     return None
+
+
+def _plivo(h: dict[str, str], body: bytes, secret: str, url: str) -> bool:
+    import plivo
+
+    if "x-plivo-signature-v3" not in h:
+        return bool(
+            plivo.utils.validate_signature(
+                url, h.get("x-plivo-signature-v2-nonce", ""), h["x-plivo-signature-v2"], secret
+            )
+        )
+    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    return bool(
+        plivo.utils.validate_v3_signature(
+            "POST",
+            url,
+            h.get("x-plivo-signature-v3-nonce", ""),
+            secret,
+            h["x-plivo-signature-v3"],
+            params,
+        )
+    )
 
 
 class _Form(dict[str, str]):

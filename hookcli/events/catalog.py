@@ -148,6 +148,10 @@ _DEFAULTS = {
     "standard": "user.created",
     "hmac": "generic",
     "discord": "ping",
+    "telnyx": "message.received",
+    "sendgrid": "delivered",
+    "mandrill": "send",
+    "plivo": "message_status",
 }
 
 

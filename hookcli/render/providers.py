@@ -86,5 +86,8 @@ def _entries(
         for label, values in (("headers", r.headers), ("events", _events(r))):
             entry = Text(" " * indent + f"{label:<{label_w}}", style="dim")
             entry.append(", ".join(values) if values else "-", style="")
-            yield from hanging(entry, console, width, 0, indent + label_w)
+            # a name longer than the room under the label hangs less, so it stays whole
+            longest = max((len(v) + 1 for v in values), default=0)
+            hang = max(min(indent + label_w, width - longest), GAP)
+            yield from hanging(entry, console, width, 0, hang)
         yield Text("")

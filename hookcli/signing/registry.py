@@ -21,11 +21,15 @@ from hookcli.signing.discord import DiscordScheme
 from hookcli.signing.hmac_generic import HmacScheme
 from hookcli.signing.linear import LinearScheme
 from hookcli.signing.mailgun import MailgunScheme
+from hookcli.signing.mandrill import MandrillScheme
 from hookcli.signing.paddle import PaddleScheme
+from hookcli.signing.plivo import PlivoScheme
 from hookcli.signing.profile import Profile
 from hookcli.signing.profile_scheme import ProfileScheme
+from hookcli.signing.sendgrid import SendgridScheme
 from hookcli.signing.standard import StandardScheme
 from hookcli.signing.stripe import StripeScheme
+from hookcli.signing.telnyx import TelnyxScheme
 from hookcli.signing.twilio import TwilioScheme
 
 ALIASES: dict[str, str] = {"svix": "standard"}
@@ -38,6 +42,10 @@ _HANDWRITTEN: dict[str, type[Scheme]] = {
     "linear": LinearScheme,
     "mailgun": MailgunScheme,
     "discord": DiscordScheme,
+    "telnyx": TelnyxScheme,
+    "sendgrid": SendgridScheme,
+    "mandrill": MandrillScheme,
+    "plivo": PlivoScheme,
 }
 
 

@@ -41,14 +41,16 @@ def url_for_body(url: str, body: bytes) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _params(body: bytes) -> list[tuple[str, str]]:
+def form_params(body: bytes) -> list[tuple[str, str]]:
     try:
         return parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         return []
 
 
-def _string_to_sign(url: str, params: Sequence[tuple[str, str]]) -> str:
+def string_to_sign(url: str, params: Sequence[tuple[str, str]]) -> str:
+    """URL, then each parameter's name and value, sorted by name then value (Twilio's and
+    Mandrill's string to sign)."""
     by_name: dict[str, set[str]] = {}
     for k, v in params:
         by_name.setdefault(k, set()).add(v)
@@ -56,7 +58,7 @@ def _string_to_sign(url: str, params: Sequence[tuple[str, str]]) -> str:
 
 
 def _signature(secret: str, url: str, params: Sequence[tuple[str, str]], alg: str) -> str:
-    data = _string_to_sign(url, params).encode("utf-8")
+    data = string_to_sign(url, params).encode("utf-8")
     mac = hmac.new(secret.encode("utf-8"), data, _DIGESTS[alg]).digest()
     return base64.b64encode(mac).decode("ascii")
 
@@ -95,7 +97,7 @@ class TwilioScheme(Scheme):
 
     def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:
         """The status of a status callback (form fields), else None."""
-        form = dict(_params(body))
+        form = dict(form_params(body))
         return next(
             (form[k] for k in ("MessageStatus", "CallStatus", "SmsStatus") if form.get(k)), None
         )
@@ -112,7 +114,7 @@ class TwilioScheme(Scheme):
         :func:`url_for_body`), signs the URL alone, as Twilio does for JSON bodies."""
         if not url:
             raise UsageError("twilio signatures cover the full URL; a target URL is required")
-        params = [] if BODY_HASH_PARAM in parse_qs(urlsplit(url).query) else _params(body)
+        params = [] if BODY_HASH_PARAM in parse_qs(urlsplit(url).query) else form_params(body)
         return [(HEADER, _signature(secret, url, params, "HMAC_SHA1"))]
 
     def _verify(
@@ -148,7 +150,7 @@ class TwilioScheme(Scheme):
                     "the body changed after signing",
                 )
         else:
-            params = _params(body) if _is_form(headers) else []
+            params = form_params(body) if _is_form(headers) else []
         candidates = [_signature(secret, u, params, alg) for u in _url_variants(url)]
         if any([same(c, given) for c in candidates]):
             return Verdict.valid()

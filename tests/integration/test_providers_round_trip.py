@@ -14,7 +14,7 @@ import pytest
 
 from hookcli.signing import registry
 from hookcli.signing.discord import public_key_hex
-from tests import official
+from tests import keys, official
 from tests.conftest import run, run_json
 from tests.receiver import Receiver
 
@@ -34,11 +34,13 @@ def signing_secret(provider: str) -> str:
         return "whsec_cm91bmQtdHJpcC1zdGFuZGFyZC1rZXktMDEyMzQ1Njc=".removeprefix(
             "whsec_" if provider == "microsoft-teams" else ""
         )
-    return f"{provider}-round-trip-secret"
+    return keys.signing(provider, f"{provider}-round-trip-secret")
 
 
 def receiver_secret(provider: str) -> str:
-    return PUBLIC if provider == "discord" else signing_secret(provider)
+    if provider == "discord":
+        return PUBLIC
+    return keys.receiving(provider, signing_secret(provider))
 
 
 @pytest.mark.parametrize("provider", BUILT_IN)
@@ -57,7 +59,7 @@ def test_fabricate_verify_and_resign(store: Path, receiver: Receiver, provider: 
     verify = ["verify", str(row["id"]), "--secret", receiver_secret(provider), "--tolerance", "600"]
     r = run(store, *verify)
     assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
-    wrong = "00" * 32 if provider == "discord" else "not-the-secret"
+    wrong = keys.WRONG_RECEIVING.get(provider, "not-the-secret")
     assert run(store, "verify", str(row["id"]), "--secret", wrong).returncode == 1
 
     r = run(store, "replay", str(row["id"]), "--resign", "--secret", signing_secret(provider))

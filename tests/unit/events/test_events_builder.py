@@ -20,12 +20,13 @@ from hookcli.events.builder import DEFAULT_BASE_URL, FabricatedRequest, build
 from hookcli.model import headers as hdr
 from hookcli.signing import registry
 from hookcli.signing.discord import public_key_hex
-from tests import official
+from tests import keys, official
 
 URL = "http://localhost:3000/webhooks"
 STD = "whsec_" + base64.b64encode(b"acceptance-standard-webhooks-key!").decode()
 SEED = hashlib.sha256(b"hookcli-builder-discord-seed").hexdigest()
 SECRETS = {name: f"{name}-secret" for name in registry.NAMES}
+SECRETS.update({n: keys.signing(n, s) for n, s in SECRETS.items()})
 SECRETS.update(
     stripe="whsec_acceptance_stripe_0123456789",
     slack="8f742231b10e8888abcd99yyyzzz85a5",
@@ -39,7 +40,9 @@ ALL = [(p, e) for p in registry.NAMES for e in catalog.list_events(p)]
 
 
 def receiver_secret(provider: str) -> str:
-    return public_key_hex(SEED) if provider == "discord" else SECRETS[provider]
+    if provider == "discord":
+        return public_key_hex(SEED)
+    return keys.receiving(provider, SECRETS[provider])
 
 
 def fab(provider: str, event: str | None = None, **kw: object) -> FabricatedRequest:

@@ -99,7 +99,7 @@ def test_scheme_attributes(provider: str) -> None:
     assert scheme.name == provider and scheme.title
     assert scheme.headers or provider == "mailgun"  # Mailgun signs inside the body
     assert set(scheme.headers) <= set(scheme.signature_header_names())
-    signs_url = ("twilio", "square", "trello", "hubspot", "hubspot-v2")
+    signs_url = ("twilio", "square", "trello", "hubspot", "hubspot-v2", "mandrill", "plivo")
     assert scheme.needs_url is (provider in signs_url)
     assert scheme.docs.startswith("https://") or provider == "hmac"
 
@@ -130,6 +130,7 @@ def test_default_tolerances() -> None:
         "sanity": 300,
         "go1": 60,
         **{n: 300 for n in ("openai", "replicate", "lithic", "resend", "clerk", "polar")},
+        "telnyx": 300,
     }
 
 
