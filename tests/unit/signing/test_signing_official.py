@@ -153,6 +153,8 @@ def test_official_library_accepts_our_fresh_signature(provider: str) -> None:
     headers = scheme.sign(body, secret, now, url=url)
     if provider == "box":  # what Box sends beside the signature (box.json's template has it)
         headers += [("BOX-SIGNATURE-VERSION", "1"), ("BOX-SIGNATURE-ALGORITHM", "HmacSHA256")]
+    if provider == "github":  # what GitHub sends beside the signature (gidgethub reads them)
+        headers += [("Content-Type", "application/json"), ("X-GitHub-Event", "ping")]
     if provider == "twilio":
         headers.append(("Content-Type", "application/json"))
         url = twilio.url_for_body(url, body)
