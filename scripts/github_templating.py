@@ -19,12 +19,17 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 SHA = re.compile(r"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])")
 ZERO_SHA = "0" * 40
-ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})")
+#: a time as GitHub writes one (some old app objects write "2018-04-25 20:42:10", no zone:
+#: UTC; they become RFC 3339 times like the rest); "0001-01-01T00:00:00Z", the zero time
+#: of a package version that has none, is kept as it is
+ISO = re.compile(
+    r"(?!0001-)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 #: times that are not in the past of the event (a milestone's due date)
 FUTURE_KEYS = frozenset({"due_on", "expires_at", "effective_date", "next_billing_date"})
 EPOCH_KEYS = frozenset({"created_at", "updated_at", "pushed_at"})
@@ -78,7 +83,8 @@ NODE_PREFIX = {
 
 
 def parse_time(text: str) -> int:
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
 def latest_time(body: Any) -> int | None:

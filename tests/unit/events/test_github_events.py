@@ -1,7 +1,8 @@
 """GitHub's built-in events against octokit's webhook schema (vendored in ``octokit/``,
 @octokit/webhooks-schemas, MIT): every template, rendered as ``fabricate`` renders it,
-validates against the schema of its event and action; ids, shas and times are fresh on
-every build and agree within one; bare event types name their usual action."""
+validates against the schema of its event and action (types, required fields, formats);
+ids, shas and times are fresh on every build and agree within one; bare event types name
+their usual action."""
 
 from __future__ import annotations
 
@@ -39,9 +40,16 @@ def schema_name(event: str, action: str | None) -> str:
     return next(n for n in names if n in definitions())
 
 
+#: the formats octokit's schema uses, checked (jsonschema[format-nongpl] brings the
+#: checkers for uri and uri-template; without them jsonschema passes any value)
+FORMATS = {"date-time", "uri", "uri-template", "email"}
+
+
 @cache
 def validator(name: str) -> Draft7Validator:
-    return Draft7Validator({"$ref": f"#/definitions/{name}", "definitions": definitions()})
+    assert set(Draft7Validator.FORMAT_CHECKER.checkers) >= FORMATS
+    schema = {"$ref": f"#/definitions/{name}", "definitions": definitions()}
+    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
 
 
 def fab(event: str, **kw: Any) -> tuple[FabricatedRequest, dict[str, Any]]:

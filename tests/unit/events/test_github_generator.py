@@ -128,3 +128,17 @@ def test_a_body_with_only_times_to_come_starts_at_the_first() -> None:
     body = {"effective_date": "2017-11-05T00:00:00Z", "next_billing_date": "2017-11-10T00:00:00Z"}
     assert templating.latest_time(body) == templating.parse_time("2017-11-05T00:00:00Z")
     assert templating.latest_time({"zen": "no time here"}) is None
+
+
+def test_zoneless_times_become_rfc3339_and_the_zero_time_stays() -> None:
+    body = {
+        "app": {"created_at": "2018-04-25 20:42:10"},  # as some old app objects have it
+        "version": {"created_at": "0001-01-01T00:00:00Z"},  # a package version's "none"
+        "updated_at": "2018-04-25T20:43:10Z",
+    }
+    rendered = Placeholders(1_800_000_000, "e", "github").render(
+        templating.Templater(body).template(body)
+    )
+    assert rendered["app"]["created_at"] == "2027-01-15T07:59:00Z"
+    assert rendered["version"]["created_at"] == "0001-01-01T00:00:00Z"
+    assert rendered["updated_at"] == "2027-01-15T08:00:00Z"
