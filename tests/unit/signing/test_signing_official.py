@@ -154,7 +154,11 @@ def test_official_library_accepts_our_fresh_signature(provider: str) -> None:
     if provider == "box":  # what Box sends beside the signature (box.json's template has it)
         headers += [("BOX-SIGNATURE-VERSION", "1"), ("BOX-SIGNATURE-ALGORITHM", "HmacSHA256")]
     if provider == "github":  # what GitHub sends beside the signature (gidgethub reads them)
-        headers += [("Content-Type", "application/json"), ("X-GitHub-Event", "ping")]
+        headers += [
+            ("Content-Type", "application/json"),
+            ("X-GitHub-Event", "ping"),
+            ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+        ]
     if provider == "twilio":
         headers.append(("Content-Type", "application/json"))
         url = twilio.url_for_body(url, body)
