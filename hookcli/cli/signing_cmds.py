@@ -104,7 +104,8 @@ def verify(
     moment = parse_now(now)
     name = registry.canonical(provider) if provider else None
     cap = get_capture(open_store(store), capture_id, "verify")
-    name = name or registry.detect(cap.headers, cap.body)
+    # the headers say, else the provider it was recorded as (fabricated, imported as)
+    name = name or registry.detect(cap.headers, cap.body) or cap.provider
     if name is None:
         verdict = registry.verify(None, cap.headers, cap.body, "", moment)
     else:

@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import shlex
+import shutil
 import signal
 import struct
 import subprocess
@@ -207,6 +208,20 @@ class Terminal:
             os.close(self.master)
 
 
+def _short_home() -> Path:
+    """A fresh home directory whose path is exactly as long as /home/me (/tmp/XYZ): lines
+    that show a path under it, the current directory's included, are as long as a
+    reader's, and are cut or folded where theirs are. Removed by Session.finish."""
+    import secrets
+
+    for _ in range(1000):
+        name = "/tmp/" + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3))
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700)
+            return Path(name)
+    raise RuntimeError("no free /tmp/XYZ name for the page's home directory")
+
+
 @dataclass
 class Background:
     example: Example
@@ -232,8 +247,7 @@ class Session:
     outputs: dict[int, str] = field(default_factory=dict)  # example line -> what it printed
 
     def __post_init__(self) -> None:
-        self.home = self.tmp / "home" / "me"
-        self.home.mkdir(parents=True)
+        self.home = _short_home()
         bin_dir = self.tmp / "bin"
         bin_dir.mkdir()
         shim = bin_dir / "hookcli"
@@ -366,6 +380,7 @@ class Session:
         for bg in list(self.running.values()):
             self._stop(bg)
         self.running.clear()
+        shutil.rmtree(self.home, ignore_errors=True)
 
     # -- comparing -------------------------------------------------------------------------
 
