@@ -363,12 +363,18 @@ def _api_message(body: str) -> str:
 
 @contextlib.asynccontextmanager
 async def open_tunnel(
-    listen_url: str, options: TunnelOptions, note: Callable[[str], None] = lambda _: None
+    listen_url: str,
+    options: TunnelOptions,
+    note: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> AsyncIterator[str]:
     """Open a tunnel to the catch server at LISTEN_URL; yield its public URL. On the way
-    out (normal, error, Ctrl-C) the tunnel is deleted and the agent stopped."""
+    out (normal, error, Ctrl-C) the tunnel is deleted and the agent stopped. NOTE says
+    what a user must know (a download); PROGRESS what a person watching likes to see."""
     tunnel = Tunnel(upstream_url(listen_url), options)
     await tunnel.ensure_agent(note)
+    # said at once: an agent that hangs would otherwise leave the terminal silent
+    progress(f"Starting the ngrok agent (at most {options.timeout:g} s) ...")
     try:
         work = asyncio.ensure_future(asyncio.to_thread(tunnel.open))
         try:

@@ -68,12 +68,28 @@ def store_path(path: Path | None) -> Path:
 
 def fail(message: str, hint: str | None = None, code: int = ExitCode.FAILED) -> typer.Exit:
     """Print one error line on stderr; the caller raises the returned Exit."""
+    from hookcli.render.colors import terminal_width
+    from hookcli.render.row import fold
+
     text = f"error: {message}"
-    if hint:
-        text += f" ({hint})"
-    sys.stderr.write(text + "\n")
+    if hint:  # a hint with parentheses of its own follows after a semicolon, not nested
+        text += f"; {hint}" if "(" in hint else f" ({hint})"
+    sys.stderr.write(fold(text, terminal_width(sys.stderr)(), 7) + "\n")
     sys.stderr.flush()
     return typer.Exit(int(code))
+
+
+REPAIR_HINT = (
+    "`hookcli store repair` moves the damaged lines into a quarantine file beside the store,"
+    " deleting nothing"
+)
+
+
+def repair_hint(error: BaseException) -> str | None:
+    """What to do about a store that cannot be read: `store repair`."""
+    from hookcli.store.log import StoreCorrupt
+
+    return REPAIR_HINT if isinstance(error, StoreCorrupt) else None
 
 
 def handled(fn: Callable[P, R]) -> Callable[P, R]:
@@ -89,7 +105,7 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
         except HookcliError as e:
             if _state["debug"]:
                 traceback.print_exc()
-            raise fail(e.message, e.hint, e.code) from None
+            raise fail(e.message, repair_hint(e) or e.hint, e.code) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
         except BrokenPipeError:

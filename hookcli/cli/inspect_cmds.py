@@ -100,14 +100,9 @@ def _fill_signature_state(st: Store, rows: list[dict[str, Any]]) -> None:
     if not providers:
         return
     from hookcli import config
-    from hookcli.signing.classify import classify
+    from hookcli.signing.classify import fill_signatures
 
-    secrets = config.secrets_for(sorted(providers))
-    for row in rows:
-        if row.get("provider") in secrets and not row.get("signature"):
-            cap = st.get(row["id"])
-            classify(cap, secrets)
-            row["signature"] = cap.signature
+    fill_signatures(rows, st.get, config.secrets_for(sorted(providers)))
 
 
 def _summary_json(s: dict[str, object]) -> dict[str, object]:

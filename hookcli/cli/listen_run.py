@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hookcli.cli.common import open_store
+from hookcli.cli.common import REPAIR_HINT, open_store
 from hookcli.cli.live_print import LinePrinter
 from hookcli.delivery.prepare import public_url
 from hookcli.delivery.routes import Routes
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from hookcli.store import Store
     from hookcli.tunnel import TunnelOptions
 
+#: how a store error reads when the store's files are damaged (StoreCorrupt, store/log.py)
+_UNREADABLE = " cannot be read: "
 #: seconds pending forwards get once the server has stopped (which takes up to about a
 #: second with stalled senders): the whole stop must stay within 2 s
 FORWARD_GRACE = 0.5
@@ -83,9 +85,9 @@ class Printer(LinePrinter):
             if self.public_url:
                 self._emit({"event": "tunnel", "public_url": self.public_url})
             return
-        out = [f"Listening on {url}  (store: {store_path}; Ctrl-C to stop)"]
+        out = [f"Listening on {url}  (Ctrl-C to stop)", f"Store: {_home_short(store_path)}"]
         if self.public_url:
-            out.append(f"Public URL: {self.public_url}  (tunnel to {url})")
+            out.append(f"Public URL: {self.public_url}  → {url}")
         if routes:
             out += [
                 f"Route {visible(r.event)} → {', '.join(map(public_url, r.to))}"
@@ -94,7 +96,7 @@ class Printer(LinePrinter):
             if routes.default:
                 rest = "Everything else" if routes.routes else "Forwarding"
                 out.append(f"{rest} → {', '.join(map(public_url, routes.default))}")
-        sys.stdout.write("\n".join(out) + "\n")
+        sys.stdout.write("\n".join(self.lines.prose(line) for line in out) + "\n")
         sys.stdout.flush()
 
     def events(self, events: list[Event]) -> None:
@@ -112,12 +114,24 @@ class Printer(LinePrinter):
                 sys.stderr.write(self.warn.warning(ev.detail) + "\n")
                 sys.stderr.flush()
                 continue
+            detail = ev.detail
+            if _UNREADABLE in detail:  # the store is damaged: say how to mend it
+                detail += f"; {REPAIR_HINT}"
             size = f" ({human_size(ev.size)})" if ev.size is not None else ""
             what = f"{visible(ev.method)} {visible(ev.target)}{size}" if ev.method else "a request"
             status = f": answered {ev.status}" if ev.status else ""
-            sys.stderr.write(self.warn.warning(f"{what} not recorded, {ev.detail}{status}") + "\n")
+            sys.stderr.write(self.warn.warning(f"{what} not recorded, {detail}{status}") + "\n")
             sys.stderr.flush()
         out.flush()
+
+
+def _home_short(path: Path) -> str:
+    """PATH with the home directory written `~`, as a shell user reads it."""
+    home = str(Path.home())
+    text = str(path)
+    if home not in ("", "/") and (text == home or text.startswith(home + "/")):
+        return "~" + text[len(home) :]
+    return text
 
 
 def run(cfg: ListenConfig) -> None:
@@ -205,7 +219,9 @@ def with_tunnel(options: TunnelOptions, printer: Printer) -> Alongside:
 
     @contextlib.asynccontextmanager
     async def tunnel(url: str) -> AsyncIterator[None]:
-        async with open_tunnel(url, options, printer.note) as public_url:
+        # a person at a terminal hears at once that the agent is starting; a pipe does not
+        progress = printer.note if sys.stderr.isatty() else lambda _: None
+        async with open_tunnel(url, options, printer.note, progress) as public_url:
             printer.public_url = public_url
             yield
 

@@ -9,15 +9,16 @@ import json
 import sys
 
 from hookcli.model.capture import Attempt
-from hookcli.render.live import LiveLines, use_color
+from hookcli.render.colors import terminal_width, use_color
+from hookcli.render.live import LiveLines
 from hookcli.server import forward
 
 
 class LinePrinter:
     def __init__(self, as_json: bool):
         self.as_json = as_json
-        self.lines = LiveLines(use_color(sys.stdout))
-        self.warn = LiveLines(use_color(sys.stderr))
+        self.lines = LiveLines(use_color(sys.stdout), terminal_width(sys.stdout))
+        self.warn = LiveLines(use_color(sys.stderr), terminal_width(sys.stderr))
 
     def forwarded(self, batch: list[tuple[int, Attempt]]) -> None:
         if self.as_json:

@@ -29,7 +29,8 @@ def replay(
             "--to",
             metavar="URL",
             help="Base URL; the captured path and query are joined to it "
-            "(default: where the capture was last sent).",
+            "(default: where the capture was last sent; `original`: where an imported "
+            "capture was first sent).",
         ),
     ] = None,
     header: Annotated[
@@ -158,8 +159,8 @@ def replay(
     from hookcli.cli.capture_cmds import parse_header
     from hookcli.delivery import replay as core
     from hookcli.model.units import parse_duration
+    from hookcli.render.colors import terminal_width, use_color
     from hookcli.render.delivery import DeliveryLines
-    from hookcli.render.live import use_color
 
     back = 0
     if backdate is not None:
@@ -202,7 +203,7 @@ def replay(
         sys.stderr.write(f"note: {note}\n")
     if plan.seed is not None and seed is None:
         sys.stderr.write(f"note: shuffled with --seed {plan.seed}\n")
-    lines = DeliveryLines(use_color(sys.stdout))
+    lines = DeliveryLines(use_color(sys.stdout), terminal_width(sys.stdout))
     many = len(plan.deliveries) > 10
     # a line at a time to a terminal or for a few sends; a long run to a pipe is buffered
     live = not many or sys.stdout.isatty()

@@ -1,4 +1,5 @@
-"""`hookcli store info | compact | check` and `hookcli prune`: looking after the store."""
+"""`hookcli store info | compact | check | repair` and `hookcli prune`: looking after the
+store."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hookcli.cli.common import (
+    REPAIR_HINT,
     JsonOpt,
     StoreOpt,
     handled,
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 store_app = typer.Typer(
     name="store",
-    help="Look after the store: its size, compaction, and a check of every line.",
+    help="Look after the store: its size, compaction, a check of every line, repair.",
     no_args_is_help=True,
 )
 
@@ -99,8 +101,11 @@ def check(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
 
     Each problem names the file, the byte offset and what was expected; exit 1 if there
     is any. Crash residue the next write repairs by itself is a note, not a problem."""
+    from hookcli.render.colors import terminal_width
+    from hookcli.render.row import fold
     from hookcli.store.check import check as check_store
 
+    width = terminal_width(sys.stdout)
     root = store_path(store)
     report = check_store(root)
     if json_out:
@@ -118,9 +123,10 @@ def check(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
         if not report.exists:
             sys.stdout.write(f"No store at {root}: nothing to check.\n")
         for f in report.problems:
-            sys.stdout.write(f"{f.file}: byte {f.offset}: {f.message}\n")
+            sys.stdout.write(fold(f"{f.file}: byte {f.offset}: {f.message}", width(), 2) + "\n")
         for f in report.notes:
-            sys.stdout.write(f"note: {f.file}: byte {f.offset}: {f.message}\n")
+            note = f"note: {f.file}: byte {f.offset}: {f.message}"
+            sys.stdout.write(fold(note, width(), 6) + "\n")
         if report.ok and report.exists:
             sys.stdout.write(
                 f"ok: {root}: {report.captures:,} captures in {report.lines:,} log lines,"
@@ -130,8 +136,59 @@ def check(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
         count = len(report.problems)
         raise HookcliError(
             f"{count} problem{'s' if count != 1 else ''} in the store {root}; nothing was changed",
-            "move the store aside to start a fresh one, or repair the lines named above",
+            REPAIR_HINT,
         )
+
+
+def repair(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
+    """Move damaged lines aside so the store can be read and written again.
+
+    What `store check` reports as damaged (and a torn last line) is moved, byte for byte,
+    into quarantine-STAMP.log in the store's directory; an index that no longer matches is
+    moved to quarantine-STAMP.index and rebuilt from the log. Nothing is deleted."""
+    from hookcli.render.colors import terminal_width
+    from hookcli.render.row import fold
+    from hookcli.store.repair import repair as repair_store
+
+    root = store_path(store)
+    done = repair_store(root)
+    if not done.before.exists:
+        sys.stdout.write(f"No store at {root}: nothing to repair.\n")
+        return
+    if json_out:
+        print_json(
+            {
+                "path": str(root),
+                "changed": done.changed,
+                "quarantine": str(done.quarantine) if done.quarantine else None,
+                "moved": [{"offset": a, "bytes": b - a} for a, b in done.moved],
+                "old_index": str(done.old_index) if done.old_index else None,
+                "ok": done.after.ok,
+                "captures": done.after.captures,
+            }
+        )
+    elif not done.changed:
+        sys.stdout.write(f"ok: {root}: nothing to repair\n")
+    else:
+        out = []
+        if done.quarantine is not None:
+            n = len(done.moved)
+            where = ", ".join(f"byte {a}" for a, _ in done.moved[:5])
+            more = f" and {n - 5} more" if n > 5 else ""
+            out.append(
+                f"Moved {n} damaged line{'s' if n != 1 else ''} ({done.moved_bytes:,} bytes,"
+                f" at {where}{more}) to {done.quarantine}"
+            )
+        if done.old_index is not None:
+            out.append(f"Rebuilt the index from the log (the old one is {done.old_index})")
+        out.append(
+            f"{'ok' if done.after.ok else 'still damaged'}: {root}: {done.after.captures:,}"
+            f" captures in {done.after.lines:,} log lines"
+        )
+        width = terminal_width(sys.stdout)()
+        sys.stdout.write("\n".join(fold(line, width, 2) for line in out) + "\n")
+    if not done.after.ok:
+        raise HookcliError(f"the store {root} still has problems after the repair")
 
 
 def prune(
@@ -213,7 +270,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (info, compact, check):
+    for fn in (info, compact, check, repair):
         store_app.command(fn.__name__)(handled(fn))
     app.add_typer(store_app)
     app.command()(handled(prune))

@@ -34,6 +34,10 @@ def diff(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when they differ (as git diff).")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Show whole objects and arrays, not how many keys they have."),
+    ] = False,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -62,8 +66,8 @@ def diff(
         console = stdout_console()
         console.print(Text(f"--- a: {visible(label_a)}", style="red"), no_wrap=True, crop=True)
         console.print(Text(f"+++ b: {visible(label_b)}", style="green"), no_wrap=True, crop=True)
-        for line in entry_lines(entries):
-            console.print(line, crop=True)
+        for line in entry_lines(entries, full):  # cut to the width, never wrapped
+            console.print(line, crop=True, no_wrap=True, overflow="ellipsis")
         console.print(summary_line(len(entries), hidden))
     if exit_code and entries:
         raise typer.Exit(1)

@@ -94,7 +94,7 @@ def target_base(capture: Capture, to: str | None) -> str:
     if not sent:
         raise UsageError(
             f"capture #{capture.id} has never been sent anywhere: give --to URL",
-            "e.g. --to http://localhost:3000 (its path is joined with the captured one)",
+            "e.g. --to http://localhost:3000, whose path is joined with the captured one",
         )
     base = max(sent, key=lambda a: a.at).base or ""
     if hides_credentials(base):
@@ -103,6 +103,25 @@ def target_base(capture: Capture, to: str | None) -> str:
             "give the URL with them again: --to",
         )
     return base
+
+
+def target_bases(capture: Capture, to: str | None) -> list[str]:
+    """Where a replay goes: --to; else, for a capture last sent by its forwarding, every
+    target that forwarding used (in the order it used them); else the base URL of its
+    most recent replay. `--to original`: the URL an imported capture was first sent to."""
+    if to == "original":
+        if not capture.origin:
+            raise UsageError(
+                f"capture #{capture.id} has no original URL: only captures imported from a"
+                " HAR file keep one",
+                "give --to URL",
+            )
+        return [capture.origin]
+    latest = target_base(capture, to)
+    if to is not None:
+        return [latest]
+    forwarded = list(dict.fromkeys(a.base for a in capture.forwards if a.base))
+    return forwarded if latest in forwarded else [latest]
 
 
 def edit_json(body: bytes, sets: Sequence[str]) -> bytes:
@@ -198,16 +217,17 @@ def plan(
     notes: list[str] = []
     deliveries: list[Delivery] = []
     for cap in captures:
-        base = target_base(cap, opts.to)
+        bases = target_bases(cap, opts.to)
         body = _edited_body(cap, opts.sets) if opts.sets else None
         signer = _Signer(cap, opts, secret_for, hmac_options, notes)
         for copy in range(1, opts.repeat + 1):
-            out = for_capture(cap, base, body=body)
-            signed = signer.apply(out, moment - opts.backdate)
-            if opts.headers:  # -H last: what the user names is what is sent
-                out.headers = hdr.replace(out.headers, opts.headers)
-            for dup in range(1, opts.duplicate + 1):
-                deliveries.append(Delivery(cap.id, out, copy, dup, signed))
+            for base in bases:
+                out = for_capture(cap, base, body=body)
+                signed = signer.apply(out, moment - opts.backdate)
+                if opts.headers:  # -H last: what the user names is what is sent
+                    out.headers = hdr.replace(out.headers, opts.headers)
+                for dup in range(1, opts.duplicate + 1):
+                    deliveries.append(Delivery(cap.id, out, copy, dup, signed))
     seed = None
     if opts.shuffle:
         seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)

@@ -4,8 +4,9 @@ tools, Charles, Proxyman and Insomnia, and HAR entries back to captures for `imp
 A body that is not UTF-8 is written base64 with `"encoding": "base64"` on its `postData`
 (HAR 1.2 defines that field for response content only; tools that know it for requests,
 hookcli among them, read the bytes back exactly). The entry's `url` is the one the sender
-used (scheme and host from the capture's headers), so the path and query come back as
-they were captured. Export streams: one entry at a time, whatever the number of captures."""
+used: an imported capture keeps its original URL's scheme, host and port (`origin`), any
+other is rebuilt from its headers; the path and query come back as they were captured.
+Export streams: one entry at a time, whatever the number of captures."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import binascii
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import orjson
 
 from hookcli import __version__
+from hookcli.export.har_request import BadParams, body_from_params, merge_query, origin
 from hookcli.model import body as bodycodec
 from hookcli.model import headers as hdr
 from hookcli.model.capture import Capture
@@ -37,7 +39,7 @@ def entry(c: Capture) -> dict[str, Any]:
 
     request: dict[str, Any] = {
         "method": c.method,
-        "url": request_url(c),
+        "url": c.origin + c.target if c.origin else request_url(c),
         "httpVersion": f"HTTP/{c.http_version}",
         "cookies": [],
         "headers": [{"name": k, "value": v} for k, v in c.headers],
@@ -162,11 +164,7 @@ def _body_checked(request: dict[str, Any]) -> bytes:
         return b""
     text: str | None = _get(post, "text", str, "request.postData", required=False)
     if text is None:
-        params = _get(post, "params", list, "request.postData", required=False) or []
-        try:
-            text = urlencode([(p["name"], p.get("value", "")) for p in params])
-        except (TypeError, KeyError):
-            raise BadEntry("request.postData.params should be [{'name', 'value'}]") from None
+        return _params_body(request)
     encoding = _get(post, "encoding", str, "request.postData", required=False)
     if encoding == "base64":
         try:
@@ -179,6 +177,23 @@ def _body_checked(request: dict[str, Any]) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         raise BadEntry("request.postData.text holds text that is not valid Unicode") from None
+
+
+def _params_body(request: dict[str, Any]) -> bytes:
+    """A body given as postData.params (or not at all), built as its mimeType says; a
+    multipart body built with a boundary of its own sets the request's Content-Type."""
+    post = request["postData"]
+    if post.get("params") is None:
+        return b""
+    headers = request.get("headers")
+    pairs = _headers(headers) if isinstance(headers, list) else []
+    try:
+        body, content_type = body_from_params(post, hdr.get(pairs, "Content-Type"))
+    except BadParams as e:
+        raise BadEntry(str(e)) from None
+    if content_type is not None:
+        request["_content_type"] = content_type
+    return body
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -224,6 +239,7 @@ def capture_of(e: Any) -> Capture:
     if not _TOKEN.fullmatch(method):
         raise BadEntry(f"request.method {method!r} is not an HTTP method")
     path, query = _path_and_query(url)
+    query = merge_query(query, request.get("queryString"))
     version = request.get("httpVersion")
     version = version if type(version) is str else ""
     response = e.get("response")
@@ -231,12 +247,17 @@ def capture_of(e: Any) -> Capture:
     meta = e.get("_hookcli")
     meta = meta if type(meta) is dict else {}
     remote = meta.get("remote_addr")
+    body = _body(request)
+    pairs = _headers(headers)
+    if "_content_type" in request:  # a multipart body built here: its boundary
+        pairs = hdr.replace(pairs, [("Content-Type", request.pop("_content_type"))])
     return Capture(
         method=method,
         path=path,
         query=query,
-        headers=_headers(headers),
-        body=_body(request),
+        headers=pairs,
+        body=body,
+        origin=origin(url),
         received_at="",
         source="imported",
         http_version=version[5:] if version[:5].upper() == "HTTP/" else "1.1",

@@ -145,6 +145,9 @@ class Capture:
     replays: list[Attempt] = field(default_factory=list)
     # "latin-1" when some header was not UTF-8 on the wire (see model/headers.py)
     headers_encoding: str = hdrs.UTF8
+    # `scheme://host[:port]` an imported request was first sent to (HAR files say it);
+    # export writes it back and `replay --to original` sends there
+    origin: str | None = None
 
     @property
     def header_bytes(self) -> list[tuple[bytes, bytes]]:
@@ -183,7 +186,7 @@ class Capture:
             "response": self.response,
             "forwards": [a.to_record() for a in self.forwards],
             "replays": [a.to_record() for a in self.replays],
-        }
+        } | ({"origin": self.origin} if self.origin else {})
 
     @classmethod
     def from_record(cls, d: dict[str, Any]) -> Capture:
@@ -206,6 +209,7 @@ class Capture:
             response=dict(d.get("response") or {}),
             forwards=[Attempt.from_record(a) for a in d.get("forwards", [])],
             replays=[Attempt.from_record(a) for a in d.get("replays", [])],
+            origin=d.get("origin"),
         )
 
     def summary(self) -> dict[str, Any]:

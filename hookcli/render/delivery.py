@@ -5,9 +5,12 @@ rich render per line would be a measurable share of its cost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hookcli.model.capture import EXCERPT_BYTES, Attempt
 from hookcli.model.escape import visible, visible_block
-from hookcli.render.live import Paint
+from hookcli.render.colors import Paint
+from hookcli.render.row import Field, cut, fit_line
 from hookcli.render.status import status_text
 
 __all__ = ["BODY_LINES", "DeliveryLines", "status_text"]
@@ -15,29 +18,33 @@ __all__ = ["BODY_LINES", "DeliveryLines", "status_text"]
 BODY_LINES = 20
 
 
+def _always_whole() -> int | None:
+    return None
+
+
 class DeliveryLines:
-    def __init__(self, color: bool):
+    """Replay's lines for a terminal WIDTH() cells wide (None: whole lines)."""
+
+    def __init__(self, color: bool, width: Callable[[], int | None] = _always_whole):
         self.p = Paint(color)
+        self.width = width
 
     def attempt(
         self, capture_id: int, method: str, attempt: Attempt, wait: float | None, retries: int
     ) -> str:
-        p = self.p
-        status = status_text(attempt.status)
-        shown = p.green(status) if attempt.ok else p.red(status)
-        parts = [
-            p.bold(f"#{capture_id}"),
-            visible(method),
-            visible(attempt.target),
-            shown,
-            p.dim(f"{attempt.latency_ms:.0f} ms"),
+        fields = [
+            Field(f"#{capture_id}", "id"),
+            Field(visible(method)),
+            Field(visible(attempt.target), "plain", 2, 16),  # the target URL gives way first
+            Field(status_text(attempt.status), "ok" if attempt.ok else "failed"),
+            Field(f"{attempt.latency_ms:.0f} ms", "dim"),
         ]
-        line = "  ".join(parts)
         if attempt.error:
-            line += f": {visible(attempt.error)}"
+            fields.append(Field(visible(attempt.error), "plain", 3, 12, sep=": "))
         if wait is not None:
-            line += p.yellow(f"  (retry {attempt.retry + 1}/{retries} in {wait:.1f} s)")
-        return line
+            note = f"(retry {attempt.retry + 1}/{retries} in {wait:.1f} s)"
+            fields.append(Field(note, "warning"))
+        return fit_line(fields, self.width(), self.p)
 
     def body(self, attempt: Attempt) -> str:
         """The target's answer, indented: the first BODY_LINES lines of the excerpt."""
@@ -45,7 +52,10 @@ class DeliveryLines:
         if not text:
             return ""
         lines = visible_block(text).splitlines()
+        width = self.width()
         shown = ["    " + ln for ln in lines[:BODY_LINES]]
+        if width is not None:  # an answer's long lines are cut, not wrapped
+            shown = [cut(ln, width) for ln in shown]
         more = []
         if len(lines) > BODY_LINES:
             more.append(f"{len(lines) - BODY_LINES} more lines")

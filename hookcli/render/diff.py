@@ -19,10 +19,36 @@ _STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, dict) and set(v) == {"size", "sha256"}:
+#: an object or array whose JSON is longer than this is summarised (`object with 12 keys`)
+_INLINE = 40
+
+
+def _binary(v: Any) -> bool:
+    return isinstance(v, dict) and set(v) == {"size", "sha256"}
+
+
+def _summarised(v: Any) -> bool:
+    return (
+        isinstance(v, dict | list)
+        and not _binary(v)
+        and len(json.dumps(v, ensure_ascii=False)) > _INLINE
+    )
+
+
+def _value(v: Any, full: bool = False) -> str:
+    if _binary(v):
         return f"{human_size(int(v['size']))} (binary, sha256 {str(v['sha256'])[:12]})"
+    if not full and _summarised(v):  # a whole object: its size, not its text
+        kind, unit = ("object with", "key") if isinstance(v, dict) else ("array of", "item")
+        return f"{kind} {len(v)} {unit}{'s' if len(v) != 1 else ''}"
     return visible(json.dumps(v, ensure_ascii=False))
+
+
+def _whole(v: Any) -> Iterator[str]:
+    """A value that was summarised, in full, for --full: JSON, indented under its entry."""
+    if _summarised(v):
+        for line in json.dumps(v, ensure_ascii=False, indent=2).splitlines():
+            yield "    " + visible(line)
 
 
 def _line(text: Text) -> Text:
@@ -31,17 +57,26 @@ def _line(text: Text) -> Text:
     return text
 
 
-def entry_lines(entries: Sequence[DiffEntry]) -> Iterator[Text]:
+def entry_lines(entries: Sequence[DiffEntry], full: bool = False) -> Iterator[Text]:
     """One line per entry: `~ body.amount: 1000 -> 2000`; a changed text body is followed by
-    its unified diff."""
+    its unified diff. A whole object or array added, removed or changed is summarised
+    (`object with 12 keys`); FULL shows it, indented under its line."""
     for e in entries:
         line = Text(f"{_SIGN[e.kind]} ", style=_STYLE[e.kind])
         line.append(visible(e.path), style="bold")
         line.append(": ")
         if e.kind == "added":
             line.append(_value(e.b), style="green")
-        elif e.kind == "removed":
+            yield _line(line)
+            if full:
+                yield from (_line(Text(t, style="green")) for t in _whole(e.b))
+            continue
+        if e.kind == "removed":
             line.append(_value(e.a), style="red")
+            yield _line(line)
+            if full:
+                yield from (_line(Text(t, style="red")) for t in _whole(e.a))
+            continue
         elif e.path == "body" and isinstance(e.a, str) and isinstance(e.b, str):
             line.append("text differs", style="dim")
             yield _line(line)
@@ -52,6 +87,9 @@ def entry_lines(entries: Sequence[DiffEntry]) -> Iterator[Text]:
             line.append(" -> ")
             line.append(_value(e.b), style="green")
         yield _line(line)
+        if full and e.kind == "changed":
+            yield from (_line(Text(t, style="red")) for t in _whole(e.a))
+            yield from (_line(Text(t, style="green")) for t in _whole(e.b))
 
 
 def _unified_lines(a: str, b: str) -> Iterator[Text]:

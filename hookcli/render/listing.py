@@ -16,12 +16,16 @@ from rich.text import Text
 from hookcli.handshakes.names import LABELS
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
-from hookcli.render.fit import Fitted, cell
+from hookcli.render.colors import signature_role, style
+from hookcli.render.fit import Fitted, cell, clip
+from hookcli.render.row import CAPTURE_ROW, WIDE, Column, column_widths, heading, width_of
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 GAP = 2
-WIDE = 120  # from here the source column says `fabricated`, below it `fab`
-NARROW = 80  # below this the signature column is headed SIG
+#: ls's column for a provider's endpoint-verification request (handshakes/), after the
+#: signature: shown only when a listed capture is one
+HANDSHAKE = Column("handshake", "HANDSHAKE", "HS", 1, 99)
+_ROW = (*CAPTURE_ROW[:-1], HANDSHAKE, CAPTURE_ROW[-1])
 
 
 def when(iso: str, now: datetime | None = None) -> str:
@@ -36,75 +40,60 @@ def when(iso: str, now: datetime | None = None) -> str:
     return f"{month} {t.day:>2}  {t.year}"
 
 
-def _signature(state: str | None) -> Text:
-    if not state:
-        return Text("")
-    style = {"valid": "green", "invalid": "red"}.get(state, "yellow")
-    return Text(state, style=style)
-
-
 def summaries_table(rows: list[dict[str, Any]]) -> RenderableType:
     return Fitted(lambda console, width: _lines(rows, console, width))
 
 
-def _lines(rows: list[dict[str, Any]], console: Console, width: int) -> Iterator[Text]:
-    cols: list[tuple[str, list[Text], bool]] = []  # title, cells, right-aligned
-    cols.append(("ID", [Text(str(s["id"]), style="bold") for s in rows], True))
-    cols.append(("TIME", [Text(when(s["received_at"]), style="dim") for s in rows], False))
-    cols.append(("METHOD", [Text(visible(s["method"])) for s in rows], False))
-    paths = [Text(visible(s["path"] + (f"?{s['query']}" if s.get("query") else ""))) for s in rows]
-    cols.append(("PATH", paths, False))
-    sizes = [Text(human_size(int(s.get("body_size") or 0))) for s in rows]
-    cols.append(("SIZE", sizes, True))
-    events = [
-        Text(visible(" ".join(str(x) for x in (s.get("provider"), s.get("event_type")) if x)))
-        for s in rows
-    ]
-    cols.append(("PROVIDER/EVENT", events, False))
-    if any(s.get("signature") for s in rows):
-        title = "SIGNATURE" if width >= NARROW else "SIG"
-        cols.append((title, [_signature(s.get("signature")) for s in rows], False))
-    handshakes = [_is_handshake(s) for s in rows]
-    if any(handshakes):  # a provider's endpoint-verification request (handshakes/)
-        marks = [Text("yes" if h else "", "magenta") for h in handshakes]
-        cols.append(("HANDSHAKE" if width >= NARROW else "HS", marks, False))
-    if any(s.get("source", "listen") != "listen" for s in rows):
-        wide = width >= WIDE
-        marks = [_source(s.get("source"), wide) for s in rows]
-        cols.append(("SOURCE" if wide else "SRC", marks, False))
-
-    widths = [max(len(title), *(c.cell_len for c in cells)) for title, cells, _ in cols]
-    flexible = (3, 5)  # PATH and PROVIDER/EVENT share what the others leave
-    fixed = sum(w for i, w in enumerate(widths) if i not in flexible) + GAP * (len(cols) - 1)
-    room = max(width - fixed, 2 * 6)
-    path_w, event_w = widths[3], widths[5]
-    if path_w + event_w > room:  # each keeps its need if the other can spare it, else half
-        event_w = min(event_w, max(room - path_w, room // 2))
-        path_w = min(path_w, room - event_w)
-        event_w = room - path_w
-    widths[3], widths[5] = path_w, event_w
-    if event_w < len(cols[5][0]):  # a title is never cut: a shorter one instead
-        cols[5] = ("EVENT", cols[5][1], False)
-
-    def line(cells: list[Text]) -> Text:
-        out = Text()
-        for i, (c, w) in enumerate(zip(cells, widths, strict=True)):
-            if i:
-                out.append(" " * GAP)
-            out.append_text(cell(c, w, right=cols[i][2]))
-        out.rstrip()
-        return out
-
-    yield line([Text(title, style="bold") for title, _, _ in cols])
-    for r in range(len(rows)):
-        yield line([cells[r] for _, cells, _ in cols])
+def row_texts(s: dict[str, Any], wide: bool) -> dict[str, str]:
+    """The text of each column of a capture's row (CAPTURE_ROW), escaped."""
+    source = str(s.get("source") or "listen")
+    return {
+        "id": str(s["id"]),
+        "time": when(s["received_at"]),
+        "method": visible(s["method"]),
+        "path": visible(s["path"] + (f"?{s['query']}" if s.get("query") else "")),
+        "size": human_size(int(s.get("body_size") or 0)),
+        "event": visible(" ".join(str(x) for x in (s.get("provider"), s.get("event_type")) if x)),
+        "signature": str(s.get("signature") or ""),
+        "source": "" if source == "listen" else (source if wide else source[:3]),
+        "handshake": "yes" if _is_handshake(s) else "",
+    }
 
 
 def _is_handshake(s: dict[str, Any]) -> bool:
     return " ".join(str(x) for x in (s.get("provider"), s.get("event_type")) if x) in LABELS
 
 
-def _source(source: str | None, wide: bool) -> Text:
-    if not source or source == "listen":
-        return Text("")
-    return Text(source if wide else source[:3], style="magenta")
+def _lines(rows: list[dict[str, Any]], console: Console, width: int) -> Iterator[Text]:
+    texts = [row_texts(s, width >= WIDE) for s in rows]
+    columns = [
+        c
+        for c in _ROW
+        if (c.name != "signature" or any(s.get("signature") for s in rows))
+        and (c.name != "source" or any(t["source"] for t in texts))
+        and (c.name != "handshake" or any(t["handshake"] for t in texts))
+    ]
+    contents = [max((width_of(t[c.name]) for t in texts), default=0) for c in columns]
+    widths = column_widths(columns, contents, width, GAP)
+
+    def line(cells: list[Text]) -> Text:
+        out = Text()
+        for i, (c, w, col) in enumerate(zip(cells, widths, columns, strict=True)):
+            if i:
+                out.append(" " * GAP)
+            out.append_text(cell(c, w, right=col.right))
+        out.rstrip()
+        return clip(out, width) if out.cell_len > width else out  # below every minimum
+
+    yield line(
+        [Text(heading(c, w), style=style("heading")) for c, w in zip(columns, widths, strict=True)]
+    )
+    for s, t in zip(rows, texts, strict=True):
+        roles = {
+            "id": "id",
+            "time": "time",
+            "signature": signature_role(s.get("signature")),
+            "source": "source",
+            "handshake": "source",
+        }
+        yield line([Text(t[c.name], style=style(roles.get(c.name, "plain"))) for c in columns])

@@ -6,7 +6,8 @@ secret is configured. The secrets are only read here: only "valid"/"invalid" is 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from hookcli.model import headers as hdr
 from hookcli.model.capture import Capture
@@ -47,3 +48,33 @@ def classify(capture: Capture, secrets: Mapping[str, str] | None = None) -> None
             method=capture.method,
         )
         capture.signature = "valid" if verdict.ok else "invalid"
+
+
+def fill_signatures(
+    rows: Sequence[dict[str, Any]],
+    get: Callable[[int], Capture],
+    secrets: Mapping[str, str],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> list[dict[str, Any]]:
+    """Summary ROWS recorded without a signature state get one, checked now, when SECRETS
+    has their provider's secret (what `ls` and the TUI's list both show); GET reads a
+    capture. Returns the rows that changed."""
+    changed = []
+    for row in rows:
+        if cancelled():
+            break
+        provider = row.get("provider")
+        if isinstance(provider, str) and provider in secrets and not row.get("signature"):
+            # as the provider it was recorded as (`fabricate hmac`), headers or not
+            cap = get(int(row["id"]))
+            _verify_as(cap, provider, secrets[provider])
+            row["signature"] = cap.signature
+            changed.append(row)
+    return changed
+
+
+def _verify_as(capture: Capture, provider: str, secret: str) -> None:
+    verdict = registry.verify(
+        provider, capture.headers, capture.body, secret, int(time.time()), url=signed_url(capture)
+    )
+    capture.signature = "valid" if verdict.ok else "invalid"

@@ -285,3 +285,17 @@ def _count(size: int, start: int, fd: int) -> int:
 def _excerpt(line: bytes, width: int = 40) -> str:
     text = line[:width].decode("utf-8", errors="backslashreplace")
     return repr(text + ("..." if len(line) > width else ""))
+
+
+def scan_log(fd: int, size: int, path: Path) -> tuple[Report, list[tuple[int, int]]]:
+    """The first SIZE bytes of the log FD checked as `check` does, and the byte spans
+    (start, end; each line with its newline) of the lines it found damaged, a torn last
+    line included: what `store repair` moves aside."""
+    report = Report(path.parent)
+    lines = _check_log(fd, size, path, report)
+    bad = {f.offset for f in report.problems}
+    spans = [(line.start, line.end) for line in lines if line.start in bad]
+    complete = lines[-1].end if lines else 0
+    if complete < size:  # bytes after the last newline
+        spans.append((complete, size))
+    return report, spans

@@ -46,6 +46,34 @@ def test_human_output_names_each_changed_path(two: Path) -> None:
     assert "3 differences" in out
 
 
+def test_a_whole_object_is_summarised_and_long_lines_cut_at_80_columns(store: Path) -> None:
+    data = {f"key_{i}": f"value number {i} " * 3 for i in range(12)}
+    a = {"id": "evt_1", "data": data, "note": "x" * 200}
+    b = {"id": "evt_1", "items": list(range(100, 130)), "note": "y" * 200, "tag": {"a": 1}}
+    add(
+        store,
+        Capture("POST", "/h", "", JSON, json.dumps(a).encode()),
+        Capture("POST", "/h", "", JSON, json.dumps(b).encode()),
+    )
+    r = run(store, "diff", "1", "2", COLUMNS="80")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert "- body.data: object with 12 keys" in lines
+    assert "+ body.items: array of 30 items" in lines
+    assert '+ body.tag: {"a": 1}' in lines  # short enough to show as it is
+    note = next(line for line in lines if line.startswith("~ body.note: "))
+    assert note.endswith("…") and len(note) == 80
+    assert all(len(line) <= 80 for line in lines) and len(lines) == 7, lines
+    full = run(store, "diff", "1", "2", "--full", COLUMNS="80").stdout.decode().splitlines()
+    assert full[3:6] == [
+        "    {",
+        '      "key_0": "value number 0 value number 0 value number 0 ",',
+        '      "key_1": "value number 1 value number 1 value number 1 ",',
+    ]
+    assert all(len(line) <= 80 for line in full)
+    assert '      "key_11": "value number 11 value number 11 value number 11 "' in full
+
+
 def test_json_is_the_list_of_entries(two: Path) -> None:
     assert run_json(two, "diff", "1", "2") == [
         {"path": "headers.stripe-signature", "kind": "changed", "a": "t=1,v1=aa", "b": "t=2,v1=bb"},

@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from hookcli.model.capture import Capture
 from hookcli.signing.classify import classify
@@ -180,3 +181,17 @@ def test_ls_shows_signature_state_when_a_secret_is_configured(store: Path, tmp_p
     config.write_text("[secrets\n")
     r = run(store, "ls", HOOKCLI_CONFIG=str(config))
     assert r.returncode == 1 and str(config) in r.stderr.decode()
+
+
+def test_a_fabricated_capture_is_verified_as_the_provider_it_was_made_for(
+    store: Path, receiver: Any
+) -> None:
+    """`fabricate hmac` then `verify`: the headers name no provider, the record does."""
+    made = run(store, "fabricate", "hmac", "--secret", "s3cret", "--to", receiver.url + "/x")
+    assert made.returncode == 0, made.stderr
+    assert verify(store, "--secret", "s3cret") == (0, "valid: #1 hmac: signature valid\n")
+    code, out = verify(store, "--secret", "wrong")
+    assert code == 1 and out.startswith("invalid: #1 hmac: ")
+    listed = run(store, "ls", "--json", HOOKCLI_SECRET_HMAC="s3cret")
+    (row,) = json.loads(listed.stdout)
+    assert row["provider"] == "hmac" and row["signature"] == "valid"

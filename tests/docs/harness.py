@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import shlex
+import shutil
 import signal
 import struct
 import subprocess
@@ -25,6 +26,9 @@ APP_PORT, LISTEN_PORT = 3000, 9000  # what pages say; mapped to the real ports
 HOME_SHOWN = "/home/me"
 COMMAND_TIMEOUT = 60.0
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w-]*)")
+# a block whose info string names a file after its language (```python app.py) is a file the
+# reader creates: it is written, relative to the page's directory, where the page shows it
+FILE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*[\w-]+\s+([\w./-]*[./][\w./-]*)\s*$")
 EXIT_COMMENT = re.compile(r"#\s*exits?\s+(\d+)\s*$")
 HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 PROMPT = re.compile(r"\[y/N\]: (\S+)$")
@@ -44,9 +48,28 @@ class Example:
         return f"{self.page}:{self.line}: $ {self.command.splitlines()[0]}"
 
 
+@dataclass
+class File:
+    """A file the page tells the reader to create, with what the block shows in it."""
+
+    page: str
+    line: int  # 1-based line of the block's first line of content
+    path: str
+    content: str
+
+    def where(self) -> str:
+        return f"{self.page}:{self.line}: file {self.path}"
+
+
 def parse(text: str, page: str) -> list[Example]:
     """The examples of every ```console block, in page order."""
-    examples: list[Example] = []
+    return [s for s in steps(text, page) if isinstance(s, Example)]
+
+
+def steps(text: str, page: str) -> list[Example | File]:
+    """What a reader does, in page order: the commands of every ```console block and the
+    files of every block that names one (```python app.py)."""
+    out: list[Example | File] = []
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -58,10 +81,14 @@ def parse(text: str, page: str) -> list[Example]:
         end = i + 1
         while end < len(lines) and not lines[end].startswith(fence):
             end += 1
+        named = FILE_FENCE.match(lines[i])
         if lang == "console":
-            examples.extend(_block(lines[i + 1 : end], i + 2, page))
+            out.extend(_block(lines[i + 1 : end], i + 2, page))
+        elif named:
+            body = "".join(line + "\n" for line in lines[i + 1 : end])
+            out.append(File(page, i + 2, named.group(2), body))
         i = end + 1
-    return examples
+    return out
 
 
 def _block(lines: list[str], first_line: int, page: str) -> list[Example]:
@@ -181,6 +208,20 @@ class Terminal:
             os.close(self.master)
 
 
+def _short_home() -> Path:
+    """A fresh home directory whose path is exactly as long as /home/me (/tmp/XYZ): lines
+    that show a path under it, the current directory's included, are as long as a
+    reader's, and are cut or folded where theirs are. Removed by Session.finish."""
+    import secrets
+
+    for _ in range(1000):
+        name = "/tmp/" + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3))
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700)
+            return Path(name)
+    raise RuntimeError("no free /tmp/XYZ name for the page's home directory")
+
+
 @dataclass
 class Background:
     example: Example
@@ -206,8 +247,7 @@ class Session:
     outputs: dict[int, str] = field(default_factory=dict)  # example line -> what it printed
 
     def __post_init__(self) -> None:
-        self.home = self.tmp / "home" / "me"
-        self.home.mkdir(parents=True)
+        self.home = _short_home()
         bin_dir = self.tmp / "bin"
         bin_dir.mkdir()
         shim = bin_dir / "hookcli"
@@ -251,8 +291,16 @@ class Session:
 
     # -- the page's commands ---------------------------------------------------------------
 
-    def run(self, ex: Example) -> None:
+    def run(self, ex: Example | File) -> None:
         self.ran.append(ex.where())
+        if isinstance(ex, File):  # the reader creates it, in the directory the page works in
+            path = (self.home / ex.path).resolve()
+            if not path.is_relative_to(self.home.resolve()):
+                self.failures.append(f"{ex.where()}\n  outside the page's directory")
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(ex.content)
+            return
         command = self._real(ex.command)
         if command.startswith("export "):
             for assignment in shlex.split(command)[1:]:
@@ -332,6 +380,7 @@ class Session:
         for bg in list(self.running.values()):
             self._stop(bg)
         self.running.clear()
+        shutil.rmtree(self.home, ignore_errors=True)
 
     # -- comparing -------------------------------------------------------------------------
 
@@ -433,10 +482,11 @@ def main(page: str) -> None:
     receiver = Receiver().start()
     with tempfile.TemporaryDirectory() as tmp:
         session = Session(page, Path(tmp), int(receiver.url.rsplit(":", 1)[1]))
-        examples = parse((ROOT / page).read_text(), page)
+        every = steps((ROOT / page).read_text(), page)
+        examples = [s for s in every if isinstance(s, Example)]
         try:
-            for ex in examples:
-                session.run(ex)
+            for step in every:
+                session.run(step)
         finally:
             session.finish()
             receiver.stop()

@@ -10,6 +10,12 @@ Runnable examples
     other block or indented block); commands that cannot run here (ngrok, pip install)
     go in `sh` blocks and must not start with `hookcli`.
 
+Files the reader creates
+    A block whose info string names a file after its language (```python app.py,
+    ```toml pyproject.toml) is written to that path, relative to the page's directory,
+    when the page reaches it: a guide's files are created in the order a reader meets
+    them, and its commands after them run against exactly what the page shows.
+
 Exit codes
     A command must exit 0 unless its line ends with a comment `# exit N`.
 
@@ -43,11 +49,12 @@ Variable output
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.docs.harness import ROOT, Example, Session, parse, stray_commands
+from tests.docs.harness import ROOT, Example, File, Session, parse, steps, stray_commands
 from tests.receiver import Receiver
 
 PAGES = sorted(
@@ -55,12 +62,12 @@ PAGES = sorted(
 )
 
 
-def run_page(page: str, tmp: Path, examples: list[Example] | None = None) -> Session:
+def run_page(page: str, tmp: Path, examples: Sequence[Example | File] | None = None) -> Session:
     receiver = Receiver().start()
     try:
         session = Session(page, tmp, int(receiver.url.rsplit(":", 1)[1]))
         try:
-            for ex in examples if examples is not None else parse((ROOT / page).read_text(), page):
+            for ex in examples if examples is not None else steps((ROOT / page).read_text(), page):
                 session.run(ex)
         finally:
             session.finish()
@@ -129,3 +136,53 @@ def test_a_drifted_example_fails(tmp_path: Path) -> None:
 def test_stray_commands_are_found() -> None:
     page = "text\n\n    hookcli ls\n\n```sh\nhookcli show 1\n```\n\n```console\n$ hookcli ls\n```\n"
     assert stray_commands(page, "p.md") == ["p.md:3: hookcli ls", "p.md:6: hookcli show 1"]
+
+
+def test_a_walkthrough_runs_against_the_files_its_page_shows(tmp_path: Path) -> None:
+    """A guide's files are created where the page shows them, in order, and its later
+    commands see exactly their text; a file outside the page's directory is refused."""
+    page = "\n".join(
+        [
+            "```python pkg/hello.py",
+            "print('hello from the page')",
+            "```",
+            "```console",
+            "$ python3 pkg/hello.py",
+            "hello from the page",
+            "$ cat missing.txt  # exit 1",
+            "cat: missing.txt: No such file or directory",
+            "```",
+            "```text missing.txt",
+            "now here",
+            "```",
+            "```console",
+            "$ cat missing.txt",
+            "now here",
+            "```",
+            "```text ../escape.txt",
+            "no",
+            "```",
+        ]
+    )
+    every = steps(page, "guide.md")
+    assert [type(s).__name__ for s in every] == [
+        "File",
+        "Example",
+        "Example",
+        "File",
+        "Example",
+        "File",
+    ]
+    session = run_page("guide.md", tmp_path, every)
+    assert session.failures == ["guide.md:18: file ../escape.txt\n  outside the page's directory"]
+
+
+def test_the_ci_guide_shows_the_example_projects_app() -> None:
+    """docs/ci.md's walkthrough and its example project are the same app."""
+    shown = {
+        s.path: s.content
+        for s in steps((ROOT / "docs/ci.md").read_text(), "docs/ci.md")
+        if isinstance(s, File)
+    }
+    assert shown["app.py"] == (ROOT / "docs/examples/ci/app.py").read_text()
+    assert 'pythonpath = ["."]' in shown["pyproject.toml"]

@@ -187,7 +187,7 @@ def test_human_lines_show_status_latency_and_first_line_of_a_failure(
             time.sleep(0.05)
     finally:
         lst.stop()
-    assert lst.lines[1] == f"Forwarding → {failing.url}"
+    assert lst.lines[2] == f"Forwarding → {failing.url}"
     capture_line = next(i for i, ln in enumerate(lst.lines) if "/hooks/y" in ln)
     line = next(ln for ln in lst.lines if "→" in ln and f"#{cid}" in ln)
     assert lst.lines.index(line) > capture_line

@@ -92,7 +92,7 @@ def test_human_lines(store: Path, fake_ngrok: Make, monkeypatch: pytest.MonkeyPa
         while len(lst.lines) < 2 and time.time() < deadline:
             time.sleep(0.05)
         assert lst.lines[0].startswith(f"Listening on {lst.url}")
-        assert lst.lines[1] == f"Public URL: {public_url}  (tunnel to {lst.url})"
+        assert lst.lines[2] == f"Public URL: {public_url}  → {lst.url}"
     finally:
         assert lst.stop() == 0
     assert agent.agent_gone()

@@ -151,6 +151,34 @@ def test_without_to_the_last_base_is_reused_and_the_path_joined_once(
     assert attempts[-1]["target"] == receiver.url + "/api/hooks/again?n=1"
 
 
+def test_without_to_every_target_of_the_forwarding_gets_it(tmp_path: Path) -> None:
+    """A capture that listen forwarded to two targets goes to both again, one line each;
+    once replayed with --to elsewhere, it goes there."""
+    app, audit, other = Receiver().start(), Receiver().start(), Receiver().start()
+    fwd = Listener(tmp_path / "store", "--forward-to", app.url, "--forward-to", audit.url + "/a")
+    try:
+        cid = catch(fwd, "/hooks/two")
+        for _ in range(2):
+            fwd.wait_event("forwarded")
+        app.wait(1)
+        audit.wait(1)
+        code, out, err = replay(fwd, cid)
+        assert code == 0, err
+        assert [s.path_qs for s in app.wait(2)] == ["/hooks/two"] * 2
+        assert [s.path_qs for s in audit.wait(2)] == ["/a/hooks/two"] * 2
+        lines = [line for line in out.splitlines() if line.startswith(f"#{cid} ")]
+        assert len(lines) == 2, out
+        assert any(f"{app.url}/hooks/two  200 OK" in line for line in lines), out
+        assert any(f"{audit.url}/a/hooks/two  200 OK" in line for line in lines), out
+        assert replay(fwd, cid, "--to", other.url)[0] == 0
+        assert replay(fwd, cid)[0] == 0
+        assert len(other.wait(2)) == 2 and len(app.seen) == 2
+    finally:
+        fwd.stop()
+        for r in (app, audit, other):
+            r.stop()
+
+
 def test_header_option_adds_and_replaces(lst: Listener, receiver: Receiver) -> None:
     cid = catch(lst, headers=[("X-Env", "prod"), ("Content-Type", "application/json")])
     code, _, err = replay(lst, cid, "--to", receiver.url, "-H", "x-env: dev", "-H", "X-Added: 1")

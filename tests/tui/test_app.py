@@ -33,7 +33,7 @@ def test_list_is_newest_first_with_its_columns(store: Path) -> None:
 
     async def scenario(app: HookcliApp, pilot: Pilot[None]) -> None:
         text = screen_text(app)
-        for heading in ("ID", "TIME", "METHOD", "PATH", "SIZE", "PROVIDER/EVENT", "SIG", "SRC"):
+        for heading in ("ID", "TIME", "METHOD", "PATH", "SIZE", "PROVIDER/EVENT", "SIG", "SOURCE"):
             assert heading in text
         rows = list_rows(app)
         assert [r.split()[0] for r in rows[:3]] == ["3", "2", "1"]

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 
 from hookcli.errors import HookcliError
 from hookcli.model.capture import Capture
-from hookcli.model.escape import visible, visible_block
+from hookcli.model.escape import visible
 from hookcli.store import NotFound, Store
 from hookcli.store.query import Filters
 from hookcli.tui.search import run_filter
@@ -33,7 +33,10 @@ from hookcli.tui.watcher import Follower
 from hookcli.tui.widgets.capture_list import CaptureList, ListHeader
 from hookcli.tui.widgets.detail import DetailPane
 
-FILTER_HINT = "/ filter: method:POST path:/hooks/* provider:stripe event:inv* since:10m or text"
+#: how many rows (newest first) get their signature checked when a secret is configured
+SIGNATURE_ROWS = 2000
+#: fits an 80-column terminal whole (the input has a cell of padding on each side)
+FILTER_HINT = "/ filter: provider:stripe event:inv* method:POST path:/h/* since:10m or text"
 
 
 def with_signature_state(cap: Capture) -> Capture:
@@ -53,6 +56,9 @@ class MainScreen(Screen[None]):
     """The capture list, the filter bar above it, the detail pane below it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # first, so that the footer shows them at any width: how to leave, how to learn
+        Binding("q", "app.quit", "Quit"),
+        Binding("question_mark", "app.help", "Keys"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("d", "diff", "Diff"),
         Binding("c", "curl", "Copy curl"),
@@ -87,7 +93,7 @@ class MainScreen(Screen[None]):
         yield captures
         yield DetailPane(id="detail")
         yield Static(Text(""), id="status", markup=False)
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)  # ^p still opens it
 
     @property
     def capture_list(self) -> CaptureList:
@@ -138,6 +144,7 @@ class MainScreen(Screen[None]):
             self._start_filter(self.view.filters)
         self.capture_list.rows_changed()
         self._update_status()
+        self._fill_signatures(rows)
         if painted is not None:
             self.call_after_refresh(painted.set)
 
@@ -149,12 +156,38 @@ class MainScreen(Screen[None]):
             passes = self._never if self.filter_pending else self._passes_now
             added = self.view.add_new(new, passes)
             self.capture_list.rows_changed(added)
+            self._fill_signatures(new)
         if gone:
             self._removed(gone)
         shown = self.detail.capture
         if shown is not None and shown.id in attempted:
             self._load_detail(shown.id)
         self._update_status()
+
+    @work(thread=True, group="signatures")
+    def _fill_signatures(self, rows: list[Summary]) -> None:
+        """Rows recorded without a signature state get one when a secret for their provider
+        is configured, as `ls` shows them (signing/classify.fill_signatures for both): the
+        newest SIGNATURE_ROWS of them, each read from the store once."""
+        rows = rows[:SIGNATURE_ROWS]
+        providers = {r["provider"] for r in rows if r.get("provider") and not r.get("signature")}
+        if not providers:
+            return
+        from hookcli import config
+        from hookcli.signing.classify import fill_signatures
+
+        secrets = config.secrets_for(sorted(providers))
+        if not secrets:
+            return
+        worker = get_current_worker()
+        try:
+            changed = fill_signatures(rows, self.store.get, secrets, lambda: worker.is_cancelled)
+        except HookcliError:
+            return  # a capture deleted meanwhile, or a store problem the list reports
+        finally:
+            self.store.close()
+        if changed:
+            self._from_thread(self.capture_list.refresh)
 
     def _removed(self, ids: list[int]) -> None:
         self.view.remove(ids)
@@ -386,10 +419,11 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             CommandScreen(
                 f"Capture #{cap.id} as curl: copied to the clipboard",
-                Text(visible_block(command)),
+                command,
                 "Copied through the terminal (OSC 52); if your terminal does not allow it, "
-                "select the text above. It sends to the original host: edit the URL to aim "
-                "elsewhere. escape closes.",
+                "select the lines above (← → scroll) or press w to write it to a file. It "
+                "sends to the original host: edit the URL to aim elsewhere. escape closes.",
+                f"curl-{cap.id}.sh",
             )
         )
 

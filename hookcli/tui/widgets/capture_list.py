@@ -24,6 +24,7 @@ from textual.widget import Widget
 
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
+from hookcli.render.row import CAPTURE_ROW, WIDE, Column, column_widths, heading
 from hookcli.tui.view import CaptureView, Summary
 
 SOURCE_MARK = {"fabricated": "fab", "imported": "imp"}
@@ -39,63 +40,45 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return pad + text if right else text + pad
 
 
+#: the mark column, then the capture row that `ls` and the live lines share
+MARK = Column("mark", "", "", 0, 0)
+#: the widest these columns' content gets; the path and provider/event are measured on
+#: the rows on screen (the list draws only those: 100,000 rows are never all measured)
+CONTENT = {"method": 6, "size": 9, "signature": 7}
+
+
 @dataclass(frozen=True)
 class Columns:
-    """Cell widths of one layout; 0 hides a column."""
+    """Cell widths of one layout, from the shared row layout (render/row.py)."""
 
-    mark: int
-    id: int
-    time: int
-    method: int
-    path: int
-    size: int
-    provider: int
-    signature: int
-    source: int
+    columns: tuple[Column, ...]
+    widths: tuple[int, ...]
 
     @classmethod
-    def fit_width(cls, width: int, id_width: int, time_width: int, wide: bool) -> Columns:
-        fixed = {
-            "mark": 1,
-            "id": id_width,
-            "time": time_width,
-            "method": 6,
-            "size": 9,
-            "signature": 7,
-            "source": 10 if wide else 3,
-        }
-        gaps = 8  # one space between the nine columns
-        rest = max(10, width - sum(fixed.values()) - gaps)
-        provider = min(32, rest * 2 // 5)
-        return cls(**fixed, path=rest - provider, provider=provider)
+    def fit_width(
+        cls,
+        width: int,
+        id_width: int,
+        time_width: int,
+        wide: bool,
+        needs: dict[str, int] | None = None,
+    ) -> Columns:
+        """The columns for WIDTH cells; NEEDS: the path's and provider/event's widest."""
+        columns = (MARK, *CAPTURE_ROW)
+        contents = {"mark": 1, "id": id_width, "time": time_width, "path": width, "event": 32}
+        contents.update(needs or {})
+        contents["source"] = 10 if wide else 3
+        naturals = [contents.get(c.name, CONTENT.get(c.name, 0)) for c in columns]
+        widths = column_widths(columns, naturals, width, 1)
+        return cls(columns, tuple(widths))
 
     def cells(self) -> list[tuple[str, int, bool]]:
         """(name, width, right-aligned) in drawing order."""
-        return [
-            ("mark", self.mark, False),
-            ("id", self.id, True),
-            ("time", self.time, False),
-            ("method", self.method, False),
-            ("path", self.path, False),
-            ("size", self.size, True),
-            ("provider", self.provider, False),
-            ("signature", self.signature, False),
-            ("source", self.source, False),
-        ]
+        return [(c.name, w, c.right) for c, w in zip(self.columns, self.widths, strict=True)]
 
-
-HEADINGS = {
-    "mark": "",
-    "id": "ID",
-    "time": "TIME",
-    "method": "METHOD",
-    "path": "PATH",
-    "size": "SIZE",
-    "provider": "PROVIDER/EVENT",
-    "signature": "SIG",
-    "source": "SOURCE",
-}
-SHORT = {"source": "SRC", "provider": "PROVIDER", "path": "PATH", "time": "TIME"}
+    def heading(self, name: str, width: int) -> str:
+        column = next(c for c in self.columns if c.name == name)
+        return heading(column, width)
 
 
 def local_time(iso: str, today: str) -> str:
@@ -119,7 +102,7 @@ def row_cells(s: Summary, today: str, marked: bool, wide: bool) -> dict[str, str
         "method": visible(str(s["method"])),
         "path": visible(target),
         "size": human_size(int(s.get("body_size") or 0)),
-        "provider": visible(provider),
+        "event": visible(provider),
         "signature": str(s.get("signature") or ""),
         "source": "" if source == "listen" else (source if wide else SOURCE_MARK.get(source, "?")),
     }
@@ -179,7 +162,16 @@ class CaptureList(ScrollView, can_focus=True):
         today = datetime.now().astimezone().date().isoformat()
         oldest_today = not rows or local_time(str(rows[-1]["received_at"]), today)[2] == ":"
         width = self.content_width
-        return Columns.fit_width(width, id_width, 8 if oldest_today else 11, width >= 120)
+        wide = self.app.size.width >= WIDE  # the terminal's width, as docs/tui.md says
+        top = int(self.scroll_y)  # the rows on screen: what the columns must hold now
+        shown = rows[top : top + max(1, self.scrollable_content_region.height)]
+        needs = {"path": 6, "event": 14}
+        for s in shown:
+            target = len(s["path"]) + (len(s["query"]) + 1 if s.get("query") else 0)
+            needs["path"] = max(needs["path"], target)
+            event = len(str(s.get("provider") or "")) + len(str(s.get("event_type") or "")) + 1
+            needs["event"] = max(needs["event"], event)
+        return Columns.fit_width(width, id_width, 8 if oldest_today else 11, wide, needs)
 
     @property
     def content_width(self) -> int:
@@ -290,14 +282,14 @@ class CaptureList(ScrollView, can_focus=True):
         columns = self.layout_columns()
         today = datetime.now().astimezone().date().isoformat()
         marked = int(s["id"]) in self.view.marks
-        cells = row_cells(s, today, marked, columns.source > 3)
+        cells = row_cells(s, today, marked, columns.widths[-1] > 3)  # the source column
         row_style = base
         if is_cursor:
             row_style = base + self.get_component_rich_style("capture-list--cursor")
         styles: dict[str, Style] = {
             "mark": self.get_component_rich_style("capture-list--marked"),
             "time": self.get_component_rich_style("capture-list--time"),
-            "provider": self.get_component_rich_style("capture-list--provider"),
+            "event": self.get_component_rich_style("capture-list--provider"),
             "source": self.get_component_rich_style("capture-list--source"),
         }
         sig = cells["signature"]
@@ -328,6 +320,6 @@ class ListHeader(Widget):
         for i, (name, cell_width, right) in enumerate(columns.cells()):
             if i:
                 segments.append(Segment(" ", style))
-            title = HEADINGS[name] if cell_width >= len(HEADINGS[name]) else SHORT[name]
+            title = columns.heading(name, cell_width)
             segments.append(Segment(fit(title, cell_width, right), style))
         return Strip(segments).adjust_cell_length(self.size.width, style)

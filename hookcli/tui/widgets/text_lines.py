@@ -1,7 +1,8 @@
 """A read-only view of many lines: a line-API ScrollView that styles and renders only the
 lines on screen, so a 10 MB JSON body opens as fast as a small one (a Static renders and
 measures all of it first: 14 s for a 100 KB pretty JSON body, and highlighting the whole
-text then splitting it into lines still took 7 s for 1 MB). Scrolls both ways."""
+text then splitting it into lines still took 7 s for 1 MB). Scrolls both ways; a line that
+goes on past the right edge ends in `…`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -23,8 +25,8 @@ def plain(line: str) -> Text:
 
 
 class TextLines(ScrollView, can_focus=True):
-    def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.lines: list[str] = []
         self.styler: Styler = plain
         self._strips: dict[int, Strip] = {}
@@ -52,4 +54,8 @@ class TextLines(ScrollView, can_focus=True):
             text = self.styler(self.lines[index])
             segments = Segment.apply_style(text.render(self.app.console, end=""), base)
             strip = self._strips[index] = Strip(list(segments))
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        if strip.cell_length <= scroll_x + width or width < 2:
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # the line goes on past the right edge: say so, as `ls` does (scroll right to see it)
+        more = Segment("…", base + Style(dim=True))
+        return Strip([*strip.crop(scroll_x, scroll_x + width - 1), more], width)
