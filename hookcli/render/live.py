@@ -66,7 +66,7 @@ class LiveLines:
         if len(c.response) > 1:  # more than the usual status: a handshake, a failure
             text, role = answer(c.response)
             if text:
-                fields.append(Field(text, role, 1, min(len(text), 12)))
+                fields.append(Field(text, role))  # never cut: what the sender was told
         return fit_line(fields, self.width(), self._p)
 
     def forwarded(self, capture_id: int, a: Attempt) -> str:
