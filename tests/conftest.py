@@ -81,6 +81,10 @@ def _command(args: tuple[str, ...]) -> str | None:
     return None
 
 
+#: one in-process command line at a time: argv, environment and streams are the process's
+_ONE_AT_A_TIME = threading.Lock()
+
+
 class _Captured(io.BytesIO):
     """What a stream wrote; survives the text layer over it being closed or collected."""
 
@@ -93,7 +97,15 @@ def run_in_process(
 ) -> subprocess.CompletedProcess[bytes]:
     """`hookcli ARGS` through hookcli's main() in this process, with what a subprocess gets:
     argv, the environment of cli_env(), STDIN (empty when None), and stdout/stderr that are
-    pipes (not terminals), UTF-8, stderr with backslashreplace as Python's own."""
+    pipes (not terminals), UTF-8, stderr with backslashreplace as Python's own. Threads
+    that call it take turns."""
+    with _ONE_AT_A_TIME:
+        return _run_in_process(store, args, input, env)
+
+
+def _run_in_process(
+    store: Path, args: tuple[str, ...], input: bytes | None, env: dict[str, str]
+) -> subprocess.CompletedProcess[bytes]:
     from hookcli.cli.main import main
 
     out, err = _Captured(), _Captured()
