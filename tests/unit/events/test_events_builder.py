@@ -36,7 +36,7 @@ SECRETS.update(
 SECRETS.update({n: STD for n in ("openai", "replicate", "lithic", "resend", "clerk")})
 SECRETS["microsoft-teams"] = STD.removeprefix("whsec_")
 SECRETS["onfleet"] = "5f" * 32  # hex
-SECRETS["postmark"] = "hooks:pa55word"  # HTTP Basic user:password
+SECRETS["postmark"] = SECRETS["pipedrive"] = "hooks:pa55word"  # HTTP Basic user:password
 ALL = [(p, e) for p in registry.NAMES for e in catalog.list_events(p)]
 
 

@@ -25,11 +25,11 @@ SECRETS.update(stripe=STRIPE, standard=STD, discord=SEED)
 SECRETS.update({n: STD for n in ("openai", "replicate", "lithic", "resend", "clerk")})
 SECRETS["microsoft-teams"] = base64.b64encode(b"hookcli-teams-security-token-0123").decode()
 SECRETS["onfleet"] = "5f" * 32  # hex: its key is the decoded bytes
-SECRETS["postmark"] = "hooks:pa55word"  # HTTP Basic user:password
+SECRETS["postmark"] = SECRETS["pipedrive"] = "hooks:pa55word"  # HTTP Basic user:password
 URL = "https://example.com/hooks?x=1"
 ALL = registry.NAMES
 #: providers that send the secret itself (a token), signing nothing
-TOKENS = ("gitlab", "buildkite-token", "telegram", "postmark")
+TOKENS = ("gitlab", "buildkite-token", "telegram", "postmark", "pipedrive")
 #: schemes that sign the body (Mailgun signs only a timestamp and token inside it)
 BODY_SIGNED = tuple(n for n in ALL if n != "mailgun" and n not in TOKENS)
 
