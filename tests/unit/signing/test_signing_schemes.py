@@ -29,7 +29,7 @@ SECRETS["postmark"] = SECRETS["pipedrive"] = "hooks:pa55word"  # HTTP Basic user
 URL = "https://example.com/hooks?x=1"
 ALL = registry.NAMES
 #: providers that send the secret itself (a token), signing nothing
-TOKENS = ("gitlab", "buildkite-token", "telegram", "postmark", "pipedrive")
+TOKENS = ("gitlab", "buildkite-token", "telegram", "postmark", "pipedrive", "okta")
 #: schemes that sign the body (Mailgun signs only a timestamp and token inside it)
 BODY_SIGNED = tuple(n for n in ALL if n != "mailgun" and n not in TOKENS)
 
