@@ -36,6 +36,8 @@ SECRETS.update(
 # keys that are the base64 after whsec_ (Standard Webhooks senders), or base64 (Teams)
 SECRETS.update({n: STD for n in ("openai", "replicate", "lithic", "resend", "clerk")})
 SECRETS["microsoft-teams"] = STD.removeprefix("whsec_")
+SECRETS["onfleet"] = "5f" * 32  # hex
+SECRETS["postmark"] = SECRETS["pipedrive"] = "hooks:pa55word"  # HTTP Basic user:password
 ALL = [(p, e) for p in registry.NAMES for e in catalog.list_events(p)]
 
 

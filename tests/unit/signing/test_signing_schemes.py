@@ -25,13 +25,15 @@ SECRETS.update(stripe=STRIPE, standard=STD, discord=SEED)
 #: keys that are base64 after whsec_ (Standard Webhooks senders), or base64 (Teams)
 SECRETS.update({n: STD for n in ("openai", "replicate", "lithic", "resend", "clerk")})
 SECRETS["microsoft-teams"] = base64.b64encode(b"hookcli-teams-security-token-0123").decode()
+SECRETS["onfleet"] = "5f" * 32  # hex: its key is the decoded bytes
+SECRETS["postmark"] = SECRETS["pipedrive"] = "hooks:pa55word"  # HTTP Basic user:password
 SECRETS.update({n: keys.signing(n, s) for n, s in SECRETS.items() if n != "discord"})
 #: providers whose receiver holds a public key (a wrong or empty one is a usage error)
 ASYMMETRIC = set(keys.ASYMMETRIC)
 URL = "https://example.com/hooks?x=1"
 ALL = registry.NAMES
 #: providers that send the secret itself (a token), signing nothing
-TOKENS = ("gitlab", "buildkite-token")
+TOKENS = ("gitlab", "buildkite-token", "telegram", "postmark", "pipedrive", "okta")
 #: schemes that sign the body (Mailgun signs only a timestamp and token inside it)
 BODY_SIGNED = tuple(n for n in ALL if n != "mailgun" and n not in TOKENS)
 
@@ -102,6 +104,8 @@ def test_wrong_secret_is_no_match(provider: str) -> None:
     wrong = "whsec_" + base64.b64encode(b"another key").decode()
     if provider == "microsoft-teams":  # its key is plain base64: whsec_ is not base64
         wrong = wrong.removeprefix("whsec_")
+    if provider == "onfleet":  # its key is hex
+        wrong = "0a" * 32
     assert verify(provider, *request(provider), secret=wrong).reason == "no_match"
 
 
