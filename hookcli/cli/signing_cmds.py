@@ -104,7 +104,8 @@ def verify(
     moment = parse_now(now)
     name = registry.canonical(provider) if provider else None
     cap = get_capture(open_store(store), capture_id, "verify")
-    name = name or registry.detect(cap.headers, cap.body)
+    # as replay does: the provider the capture was recorded with, else detected
+    name = name or cap.provider or registry.detect(cap.headers, cap.body)
     if name is None:
         verdict = registry.verify(None, cap.headers, cap.body, "", moment)
     else:

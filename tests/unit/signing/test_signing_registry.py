@@ -99,7 +99,8 @@ def test_scheme_attributes(provider: str) -> None:
     assert scheme.name == provider and scheme.title
     assert scheme.headers or provider == "mailgun"  # Mailgun signs inside the body
     assert set(scheme.headers) <= set(scheme.signature_header_names())
-    assert scheme.needs_url is (provider in ("twilio", "square", "trello", "mandrill", "plivo"))
+    url_signed = ("twilio", "square", "trello", "mandrill", "plivo", "contentful")
+    assert scheme.needs_url is (provider in url_signed)
     assert scheme.docs.startswith("https://") or provider == "hmac"
 
 
@@ -114,6 +115,10 @@ def test_default_tolerances() -> None:
         "linear": 60,
         "zoom": 300,
         "telnyx": 300,
+        "airship": 300,
+        "frameio": 300,
+        "webflow": 300,
+        "contentful": 30,
     }
 
 
