@@ -211,3 +211,12 @@ def test_describe_lists_every_provider_with_events() -> None:
     assert all(r.title and r.events for r in rows.values())
     assert all(r.source == "built-in" for r in rows.values())
     assert rows["github"].docs.startswith("https://docs.github.com/")
+
+
+@pytest.mark.parametrize("provider", sorted(registry.NEVER_DETECTED - {"hmac"}))
+def test_providers_with_only_a_generic_header_are_never_detected(provider: str) -> None:
+    from hookcli.events.builder import build
+
+    req = build(provider, secret="s", url="http://127.0.0.1:9000/hooks")
+    assert req.provider == provider  # a fabricated one says whose it is
+    assert registry.detect(req.headers, req.body) in (None, "standard")
