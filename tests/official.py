@@ -8,7 +8,8 @@ workos, elevenlabs, openai, replicate, lithic, orb-billing, modern-treasury, box
 hubspot-api-client (tests/official_more.py), and gidgethub (GitHub publishes no Python
 SDK; gidgethub's ``Event.from_http`` is what a Python receiver uses: it checks
 ``X-Hub-Signature-256`` and reads the event from the headers), telnyx (its PyNaCl
-Ed25519 verifier, which also refuses a timestamp 300 s off), sendgrid and plivo.
+Ed25519 verifier, which also refuses a timestamp 300 s off), sendgrid,
+plivo, gocardless-pro and pusher (which also refuses a body whose time_ms is 300 s off).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ LIBRARIES = {
     "telnyx": "telnyx",
     "sendgrid": "sendgrid",
     "plivo": "plivo",
+    "gocardless": "gocardless-pro",
+    "pusher": "pusher",
 }
 
 
@@ -149,6 +152,23 @@ def accepts(
         )
     if provider == "plivo":
         return _plivo(h, body, secret, url or "")
+    if provider == "gocardless":
+        from gocardless_pro import webhooks
+        from gocardless_pro.errors import InvalidSignatureError
+
+        try:
+            webhooks.parse(body, secret, h.get("webhook-signature", ""))
+        except InvalidSignatureError:
+            return False
+        except KeyError:  # the signature held; the body is not a batch of events
+            return True
+        return True
+    if provider == "pusher":
+        import pusher
+
+        key = h.get("x-pusher-key") or "app-key"  # the app key the receiver was set up with
+        client = pusher.Pusher(app_id="1", key=key, secret=secret)
+        return client.validate_webhook(key, h.get("x-pusher-signature", ""), body) is not None
     return None
 
 

@@ -69,7 +69,10 @@ def verify(
     secret: SecretOpt = None,
     provider: Annotated[
         str | None,
-        typer.Option(metavar="NAME", help="Provider scheme (default: detected from the headers)."),
+        typer.Option(
+            metavar="NAME",
+            help="Provider scheme (default: the capture's own, else detected from the headers).",
+        ),
     ] = None,
     tolerance: Annotated[
         int | None,

@@ -17,6 +17,7 @@ from typing import Any
 from hookcli.errors import UsageError
 from hookcli.signing import profile
 from hookcli.signing.base import Scheme, Verdict
+from hookcli.signing.contentful import ContentfulScheme
 from hookcli.signing.discord import DiscordScheme
 from hookcli.signing.hmac_generic import HmacScheme
 from hookcli.signing.linear import LinearScheme
@@ -46,6 +47,7 @@ _HANDWRITTEN: dict[str, type[Scheme]] = {
     "sendgrid": SendgridScheme,
     "mandrill": MandrillScheme,
     "plivo": PlivoScheme,
+    "contentful": ContentfulScheme,
 }
 
 
@@ -55,6 +57,11 @@ def _builtin_profiles() -> dict[str, Profile]:
 
 
 _PROFILES = _builtin_profiles()
+#: providers never detected from header names: hmac is any sender; GoCardless signs into
+#: Standard Webhooks' `Webhook-Signature` and Segment into the generic `X-Signature`, with no
+#: header of their own besides, so a bare one of those must not be taken for them. Their
+#: captures say so when fabricated (or with --provider).
+NEVER_DETECTED = frozenset({"hmac", "gocardless", "segment"})
 # The order `hookcli providers` lists them in: the first providers, then the rest by name.
 _FIRST = ("stripe", "github", "shopify", "slack", "twilio", "standard", "hmac")
 NAMES: tuple[str, ...] = _FIRST + tuple(
@@ -132,7 +139,7 @@ def _load(config_path: str) -> _Providers:
             "give your profile another name (e.g. my-" + taken[0] + ")",
         )
     schemes: list[Scheme] = [ProfileScheme(p) for p in user.values()]
-    schemes += [_builtin(n) for n in NAMES if n != "hmac"]  # hmac is never detected
+    schemes += [_builtin(n) for n in NAMES if n not in NEVER_DETECTED]
     return _Providers(user, _detector(schemes))
 
 

@@ -100,7 +100,7 @@ def test_scheme_attributes(provider: str) -> None:
     assert scheme.headers or provider == "mailgun"  # Mailgun signs inside the body
     assert set(scheme.headers) <= set(scheme.signature_header_names())
     signs_url = ("twilio", "square", "trello", "hubspot", "hubspot-v2", "mandrill", "plivo")
-    assert scheme.needs_url is (provider in signs_url)
+    assert scheme.needs_url is (provider in (*signs_url, "contentful"))
     assert scheme.docs.startswith("https://") or provider == "hmac"
 
 
@@ -131,6 +131,10 @@ def test_default_tolerances() -> None:
         "go1": 60,
         **{n: 300 for n in ("openai", "replicate", "lithic", "resend", "clerk", "polar")},
         "telnyx": 300,
+        "airship": 300,
+        "frameio": 300,
+        "webflow": 300,
+        "contentful": 30,
     }
 
 
@@ -225,3 +229,12 @@ def test_describe_lists_every_provider_with_events() -> None:
     assert all(r.title and r.events for r in rows.values())
     assert all(r.source == "built-in" for r in rows.values())
     assert rows["github"].docs.startswith("https://docs.github.com/")
+
+
+@pytest.mark.parametrize("provider", sorted(registry.NEVER_DETECTED - {"hmac"}))
+def test_providers_with_only_a_generic_header_are_never_detected(provider: str) -> None:
+    from hookcli.events.builder import build
+
+    req = build(provider, secret="s", url="http://127.0.0.1:9000/hooks")
+    assert req.provider == provider  # a fabricated one says whose it is
+    assert registry.detect(req.headers, req.body) in (None, "standard")
