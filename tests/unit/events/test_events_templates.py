@@ -158,3 +158,30 @@ def test_generic_template_is_not_listed_or_loadable_by_name() -> None:
     assert not any(e.startswith("_") for e in list_events("standard"))
     with pytest.raises(UsageError):
         build("stripe", "_generic", secret="s")
+
+
+def test_iso_offsets_and_snowflakes() -> None:
+    p = Placeholders(1_767_225_600, "e", "discord")  # 2026-01-01T00:00:00Z
+    assert p.render("{{iso_now:+86400}}") == "2026-01-02T00:00:00Z"
+    assert p.render("{{iso_now:-60}}") == "2025-12-31T23:59:00Z"
+    assert p.render("{{iso_now}}") == p.render("{{iso_now:label}}") == "2026-01-01T00:00:00Z"
+    flake = p.render("{{snowflake:a}}")
+    assert isinstance(flake, str) and flake.isdigit() and int(flake) < 2**64
+    assert (int(flake) >> 22) + 1_420_070_400_000 == 1_767_225_600_000  # Discord's epoch
+    assert p.render("{{snowflake:a}}") == flake != p.render("{{snowflake:b}}")
+    assert Placeholders(0, "e", "discord").render("{{snowflake}}").isdigit()
+
+
+def test_groups_prefixes_and_closest_names() -> None:
+    assert catalog.group("customer.subscription.created") == "customer.subscription"
+    assert catalog.group("orders/create") == "orders" and catalog.group("push") == "push"
+    assert catalog.matching("stripe", "payout.") == [
+        e for e in catalog.list_events("stripe") if e.startswith("payout.")
+    ]
+    with pytest.raises(UsageError) as err:
+        catalog.matching("stripe", "payot.")
+    assert err.value.hint and "payout." in err.value.hint
+    assert catalog.closest("invoce.paid", catalog.list_events("stripe"))[0] == "invoice.paid"
+    with pytest.raises(UsageError) as err:
+        catalog.load("shopify", "order/create")
+    assert err.value.hint and err.value.hint.startswith("did you mean orders/create")

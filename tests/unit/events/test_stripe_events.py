@@ -229,3 +229,20 @@ def test_thin_events_parse_as_their_notification_class(name: str) -> None:
         client.parse_event_notification(
             snapshot.body, hdr.get(snapshot.headers, "Stripe-Signature"), SECRET
         )
+
+
+def strings(doc: Any, key: str = "") -> list[tuple[str, str]]:
+    if isinstance(doc, dict):
+        return [kv for k, v in doc.items() for kv in strings(v, k)]
+    if isinstance(doc, list):
+        return [kv for v in doc for kv in strings(v, key)]
+    return [(key, doc)] if isinstance(doc, str) else []
+
+
+@pytest.mark.parametrize("name", SNAPSHOT)
+def test_no_fixture_stand_ins_left(name: str) -> None:
+    """The fixtures write `obj_123`, or a field's own name, where an id goes; a realistic
+    event has real-looking ids there (or null)."""
+    for key, value in strings(event(name)["data"]["object"]):
+        assert value != "obj_123", key
+        assert value != key or key in {"type", "object"}, key
