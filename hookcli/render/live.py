@@ -12,7 +12,8 @@ from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
 from hookcli.render.colors import Paint, signature_role, status_role, use_color
-from hookcli.render.row import Field, fit_line, fold
+from hookcli.render.row import GAP as G
+from hookcli.render.row import Part, fit_parts, fold
 from hookcli.render.status import status_text
 
 __all__ = ["LiveLines", "Paint", "flush", "use_color", "write_line"]
@@ -38,6 +39,7 @@ class LiveLines:
         self.width = width
         self._p = Paint(color)
         self._clock: tuple[str, str] = ("", "")  # (received_at up to seconds, local HH:MM:SS)
+        self._statuses: dict[int | None, Part] = {}
 
     def _local_time(self, iso: str) -> str:
         """HH:MM:SS in local time, converted once per second of arrivals, not per request."""
@@ -49,49 +51,59 @@ class LiveLines:
 
     def captured(self, c: Capture) -> str:
         method = visible(c.method)
-        fields = [
-            Field(self._local_time(c.received_at), "time"),
-            Field(f"#{c.id:<5}", "id", 1, len(f"#{c.id}")),
-            Field(f"{method:<7}", "plain", 1, len(method)),
-            Field(visible(c.target), "plain", PATH_RANK, 6),
-            Field(human_size(c.body_size), "dim"),
+        cid = f"#{c.id}"
+        parts: list[Part] = [
+            (self._local_time(c.received_at), "time", 0, 0, "", None),
+            (f"{cid:<6}", "id", 1, len(cid), G, None),
+            (f"{method:<7}", "plain", 1, len(method), G, None),
+            (visible(c.target), "plain", PATH_RANK, 6, G, None),
+            (human_size(c.body_size), "dim", 0, 0, G, None),
         ]
         if c.provider or c.event_type:  # a handshake may have an event type alone
             label = " ".join(x for x in (c.provider, c.event_type) if x)
-            fields.append(Field(visible(label), "event", EVENT_RANK, 12))
+            parts.append((visible(label), "event", EVENT_RANK, 12, G, None))
         if c.signature:
-            role = signature_role(c.signature)
             sig = c.signature
-            fields.append(Field(f"signature {sig}", role, 1, len(sig), short=sig))
+            parts.append((f"signature {sig}", signature_role(sig), 1, len(sig), G, sig))
         if len(c.response) > 1:  # more than the usual status: a handshake, a failure
             text, role = answer(c.response)
-            if text:
-                fields.append(Field(text, role))  # never cut: what the sender was told
-        return fit_line(fields, self.width(), self._p)
+            if text:  # never cut first: what the sender was told
+                parts.append((text, role, 0, 0, G, None))
+        return fit_parts(parts, self.width(), self._p)
 
     def forwarded(self, capture_id: int, a: Attempt) -> str:
         """One forward attempt, under its capture's line: target, status, latency, and
         what went wrong (the error, or the first line of a non-2xx answer)."""
-        fields = [
-            Field(self._local_time(a.at), "time"),
-            Field(f"#{capture_id:<5}", "id", 1, len(f"#{capture_id}")),
-            Field(f"→ {visible(a.target)}", "plain", PATH_RANK, 24),
+        cid = f"#{capture_id}"
+        parts: list[Part] = [
+            (self._local_time(a.at), "time", 0, 0, "", None),
+            (f"{cid:<6}", "id", 1, len(cid), G, None),
+            (f"→ {visible(a.target)}", "plain", PATH_RANK, 24, G, None),
         ]
         if a.status is None and a.error and a.error.startswith(_NOT_SENT):
-            fields.append(Field(visible(a.error), "warning", EXCERPT_RANK, 12))
-            return fit_line(fields, self.width(), self._p)  # nothing went out: no latency
-        fields.append(Field(status_text(a.status), status_role(a.status)))
-        fields.append(Field(f"{a.latency_ms:.0f} ms", "dim"))
+            parts.append((visible(a.error), "warning", EXCERPT_RANK, 12, G, None))
+            return fit_parts(parts, self.width(), self._p)  # nothing went out: no latency
+        parts.append(self._status(a.status))
+        parts.append((f"{a.latency_ms:.0f} ms", "dim", 0, 0, G, None))
         if a.retry:
-            fields.append(Field(f"retry {a.retry}", "dim"))
+            parts.append((f"retry {a.retry}", "dim", 0, 0, G, None))
         if a.error:
-            fields.append(Field(visible(a.error), "plain", EXCERPT_RANK, 12, sep=": "))
+            parts.append((visible(a.error), "plain", EXCERPT_RANK, 12, ": ", None))
         elif not a.ok and a.response_excerpt:
             first = a.response_excerpt.lstrip().split("\n", 1)[0].rstrip("\r")
             if len(first) > _EXCERPT_CHARS:
                 first = first[:_EXCERPT_CHARS] + "…"
-            fields.append(Field(visible(first), "plain", EXCERPT_RANK, 12))
-        return fit_line(fields, self.width(), self._p)
+            parts.append((visible(first), "plain", EXCERPT_RANK, 12, G, None))
+        return fit_parts(parts, self.width(), self._p)
+
+    def _status(self, status: int | None) -> Part:
+        """`200 OK` (green), `502 Bad Gateway` (red), `no answer` (yellow): worked out once
+        per status, a flood of forwards prints thousands a second."""
+        shown = self._statuses.get(status)
+        if shown is None:
+            text = status_text(status)
+            shown = self._statuses[status] = (text, status_role(status), 0, 0, G, None)
+        return shown
 
     def warning(self, text: str) -> str:
         return self._p.role("warning", fold(f"warning: {text}", self.width(), 9))

@@ -506,6 +506,11 @@ def test_no_target_is_a_usage_error(lst: Listener) -> None:
     code, _, err = replay(lst, cid)
     assert code == 2
     assert f"capture #{cid} has never been sent anywhere: give --to URL" in err
+    # one pair of parentheses, not one inside another
+    assert err.endswith(
+        "(e.g. --to http://localhost:3000, whose path is joined with the captured one)\n"
+    )
+    assert err.count("(") == 1
 
 
 @pytest.mark.parametrize("url", ["localhost:3000", "ftp://x/", "http://", "not a url"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hookcli.render.colors import Paint
 from hookcli.render.row import CAPTURE_ROW, Field, column_widths, cut, fit_line, fold, share
 
@@ -61,3 +63,25 @@ def test_capture_columns_give_provider_event_priority_over_the_path() -> None:
     assert sum(widths) + 2 * (len(widths) - 1) <= 80
     assert by_name["path"] < 30 and by_name["event"] >= 29
     assert by_name["signature"] >= 5 and by_name["source"] >= 3
+
+
+def test_a_forward_given_up_at_ctrl_c_is_said_once_without_a_latency() -> None:
+    from hookcli.model.capture import Attempt
+    from hookcli.render.live import LiveLines
+
+    why = "no answer: listen stopped (0.5 s grace)"
+    attempt = Attempt("2026-01-01T00:00:00+00:00", "http://localhost:3000/h", None, 0.0, why)
+    line = LiveLines(False).forwarded(7, attempt)
+    assert line.endswith("→ http://localhost:3000/h  " + why)
+    assert line.count("no answer") == 1 and " ms" not in line
+
+
+def test_a_hint_with_parentheses_of_its_own_is_not_nested(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hookcli.cli.common import fail
+
+    assert isinstance(fail("bad", "e.g. x (y)"), Exception)
+    assert capsys.readouterr().err == "error: bad; e.g. x (y)\n"
+    fail("bad", "see --help")
+    assert capsys.readouterr().err == "error: bad (see --help)\n"
