@@ -82,6 +82,8 @@ class LiveLines:
         ]
         if a.status is None and a.error and a.error.startswith(_NOT_SENT):
             parts.append((visible(a.error), "warning", EXCERPT_RANK, 12, G, None))
+            if a.latency_ms:  # given up in flight: how long it was out
+                parts.append((f"after {a.latency_ms:.0f} ms", "dim", 0, 0, G, None))
             return fit_parts(parts, self.width(), self._p)  # nothing went out: no latency
         parts.append(self._status(a.status))
         parts.append((f"{a.latency_ms:.0f} ms", "dim", 0, 0, G, None))

@@ -62,7 +62,9 @@ class _Target:
     paused_until: float = 0.0  # loop time; see NO_ANSWER_PAUSE
     idle: int = 0  # workers waiting for a capture (each takes one queued at once)
     workers: list[asyncio.Task[None]] = field(default_factory=list)
-    busy: dict[asyncio.Task[None], tuple[Capture, bool]] = field(default_factory=dict)
+    # per worker: its capture, whether it waits to retry, and when the try on the wire
+    # started (ISO time and loop time; "" and 0.0 while none is)
+    busy: dict[asyncio.Task[None], tuple[Capture, bool, str, float]] = field(default_factory=dict)
 
 
 class Forwarder:
@@ -179,17 +181,20 @@ class Forwarder:
                 self._skip(capture, target.base, _PAUSED)
                 target.queue.task_done()
                 continue
-            target.busy[me] = (capture, False)
+            target.busy[me] = (capture, False, "", 0.0)
+
+            def sending(capture: Capture = capture) -> None:
+                target.busy[me] = (capture, False, now_iso(), self._loop.time())
 
             def tried(attempt: Attempt, wait: float | None, capture: Capture = capture) -> None:
-                target.busy[me] = (capture, wait is not None)  # waiting to retry?
+                target.busy[me] = (capture, wait is not None, "", 0.0)  # waiting to retry?
                 if attempt.status is None:
                     target.paused_until = self._loop.time() + NO_ANSWER_PAUSE
                 self._record(capture.id, attempt)
 
             try:
                 out = for_capture(capture, target.base)
-                await deliver(session, out, self._policy, tried)
+                await deliver(session, out, self._policy, tried, on_send=sending)
             except Exception as e:  # a worker must outlive any one capture it cannot send
                 self._skip(capture, target.base, f"not sent: {type(e).__name__}: {e}")
             finally:
@@ -250,13 +255,17 @@ class Forwarder:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(drained, grace)
         for t in targets:
-            for capture, retrying in list(t.busy.values()):
-                why = (
-                    "not retried: listen stopped"
-                    if retrying
-                    else f"no answer: listen stopped ({grace:g} s grace)"
-                )
-                self._skip(capture, t.base, why)
+            for capture, retrying, at, started in list(t.busy.values()):
+                if retrying or not at:
+                    why = "not retried" if retrying else "not sent"
+                    self._skip(capture, t.base, f"{why}: listen stopped")
+                    continue
+                # on the wire when the stop came: recorded with the time it was in flight
+                url = join_url(t.base, capture.path, capture.query)
+                waited = round((self._loop.time() - started) * 1000, 2)
+                why = f"no answer: listen stopped ({grace:g} s grace)"
+                attempt = Attempt(at, public_url(url), None, waited, why, base=public_url(t.base))
+                self._record(capture.id, attempt)
             for w in t.workers:
                 w.cancel()
             while not t.queue.empty():

@@ -421,6 +421,8 @@ def test_stop_within_two_seconds_with_a_stalled_sender_and_a_stuck_target(
     assert took < 2.0, took
     [attempt] = forwards_of(store, cid)
     assert attempt["error"] == "no answer: listen stopped (0.5 s grace)"
+    # the real time it was in flight, not 0: it was sent before the stop and held since
+    assert attempt["latency_ms"] >= 500, attempt
 
 
 # -- routes ------------------------------------------------------------------------------------
