@@ -305,8 +305,14 @@ def live_secrets(given: list[str]) -> dict[str, str]:
             cli[low] = value  # a handshake's secret (X's CRC, Twitch, Xero): no scheme yet
             continue
         provider = registry.canonical(name)
-        try:  # a secret that cannot sign would mark every capture invalid: say so now
-            registry.get(provider).sign(b"", value, 0, url="http://localhost/")
+        scheme = registry.get(provider)
+        try:  # a secret that cannot verify would mark every capture invalid: say so now
+            if scheme.public_key:  # what verifies is the sender's public key
+                problem = scheme.secret_problem(value)
+                if problem is not None:
+                    raise UsageError(problem.message, problem.hint)
+            else:
+                scheme.sign(b"", value, 0, url="http://localhost/")
         except UsageError as e:
             raise UsageError(f"--secret {provider}=...: {e.message}", e.hint) from None
         cli[provider] = value

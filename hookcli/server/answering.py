@@ -76,6 +76,6 @@ def _label(c: Capture, kind: names.Kind) -> None:
 
     if kind.provider in registry.names():
         c.provider = kind.provider
-        c.event_type = c.event_type or kind.event
+        c.event_type = kind.event  # the handshake, not the subscription it is for
     else:
         c.event_type = kind.label

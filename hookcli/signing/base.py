@@ -203,6 +203,8 @@ class Scheme(ABC):
     #: lower-case names of unsigned headers that identify one delivery (GitHub's
     #: X-GitHub-Delivery): a re-signed delivery is a new delivery, so they get a fresh UUID
     delivery_id_headers: tuple[str, ...] = ()
+    #: what verifies is the sender's public key, not the secret that signs (Ed25519, ECDSA)
+    public_key: bool = False
 
     @abstractmethod
     def sign(

@@ -75,6 +75,7 @@ def public_key_hex(seed_hex: str) -> str:
 class DiscordScheme(Scheme):
     name = "discord"
     title = "Discord interactions (Ed25519 over timestamp+body; verify: public key hex)"
+    public_key = True
     docs = (
         "https://discord.com/developers/docs/interactions/overview"
         "#setting-up-an-endpoint-validating-security-request-headers"

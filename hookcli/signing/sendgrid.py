@@ -55,6 +55,7 @@ def _json_events(body: bytes) -> list[object]:
 class SendgridScheme(Scheme):
     name = "sendgrid"
     title = "SendGrid (ECDSA P-256 over ts+body, base64; verify: public key)"
+    public_key = True
     docs = (
         "https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/"
         "getting-started-event-webhook-security-features"

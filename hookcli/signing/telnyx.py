@@ -42,6 +42,7 @@ _SIGN_HINT = (
 class TelnyxScheme(Scheme):
     name = "telnyx"
     title = "Telnyx (Ed25519 over ts|body, base64; verify: public key base64)"
+    public_key = True
     docs = "https://developers.telnyx.com/docs/development/sdk/python/webhooks"
     headers = (SIG_HEADER, TS_HEADER)
     detect_headers = ("telnyx-signature-ed25519",)

@@ -10,6 +10,7 @@ from pathlib import Path
 from hookcli.signing import registry
 from hookcli.signing.discord import public_key_hex
 from hookcli.signing.profile_scheme import ProfileScheme
+from tests import keys
 from tests.conftest import Listener, run, run_json
 
 SEED = hashlib.sha256(b"hookcli-chain-discord-seed").hexdigest()
@@ -33,10 +34,28 @@ FAB_SECRETS.update(
     discord=SEED,
     onfleet="5f" * 32,  # hex: the key is the decoded bytes
 )
-#: ... and what the receiver holds (listen --secret, verify): Discord's is the public key
-SECRETS = {**FAB_SECRETS, "discord": public_key_hex(SEED)}
-#: providers that put no event name in their deliveries (HubSpot's body is a list)
-NO_EVENT = {"dropbox", "hubspot", "hubspot-v1", "telegram"}
+FAB_SECRETS.update({n: keys.signing(n, "") for n in keys.ASYMMETRIC if n != "discord"})
+#: ... and what the receiver holds (listen --secret, verify): the public-key providers'
+#: public keys
+SECRETS = {
+    **FAB_SECRETS,
+    "discord": public_key_hex(SEED),
+    **{n: keys.receiving(n, "") for n in keys.ASYMMETRIC if n != "discord"},
+}
+#: providers that put no one event name in their deliveries: HubSpot's body is a list;
+#: Asana, Pusher, Xero and Terraform send a list of events or notifications, X an object
+#: keyed by the kind of event
+NO_EVENT = {
+    "dropbox",
+    "hubspot",
+    "hubspot-v1",
+    "telegram",
+    "asana",
+    "pusher",
+    "xero",
+    "terraform",
+    "twitter",
+}
 
 
 def test_fabricated_events_verify_live_and_with_verify(tmp_path: Path) -> None:
