@@ -34,6 +34,7 @@ def info(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
     from hookcli.model.units import human_size
 
     st = open_store(store)
+    st.require_sound()  # a report on the whole store: what `store check` finds, it refuses
     got = st.info()
     stats = got.stats
     if json_out:
@@ -130,7 +131,8 @@ def check(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
         count = len(report.problems)
         raise HookcliError(
             f"{count} problem{'s' if count != 1 else ''} in the store {root}; nothing was changed",
-            "move the store aside to start a fresh one, or repair the lines named above",
+            "`hookcli store repair` keeps what can be kept, or move the store aside to start"
+            " a fresh one",
         )
 
 

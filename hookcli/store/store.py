@@ -107,6 +107,15 @@ class Store:
             files.sync()
             return files.next_id
 
+    def require_sound(self) -> None:
+        """Refuse (StoreCorrupt, naming the file and byte) a store `store check` finds
+        damaged: before a change the user asked for (rm, prune, compact) and
+        `store info`, which report on or change the whole store. O(store)."""
+        from hookcli.store.check import require_sound
+
+        with access(self.root, writing=False):
+            require_sound(self.root)
+
     def _not_found(self, what: str) -> NotFound:
         return NotFound(what, self.root, self.exists())
 
@@ -180,6 +189,7 @@ class Store:
         wanted = set(ids)
         if not wanted:
             return []
+        self.require_sound()
         files = self._files
         with access(self.root, writing=True), files.locked():
             files.sync()
@@ -210,6 +220,8 @@ class Store:
                     out[s["id"]] = size
             return out
 
+        if not dry_run:
+            self.require_sound()
         if dry_run:
             with access(self.root, files.writable):
                 _, end = files.snapshot()
@@ -232,6 +244,7 @@ class Store:
         compaction is running."""
         if not self.exists():
             return None
+        self.require_sound()
         files = self._files
         with access(self.root, writing=True), compact.exclusive(files, wait) as mine:
             return compact.compact(files) if mine else None
@@ -288,7 +301,7 @@ class Store:
                 if match is not None and not match(s):
                     continue
                 if record_match is not None and not record_match(
-                    files.read_doc(fd, entry["off"], entry["len"])
+                    files.read_doc(fd, entry["off"], entry["len"], entry["id"])
                 ):
                     continue
                 yield s
@@ -305,7 +318,7 @@ class Store:
                 fd, end = files.snapshot()
                 put, later = files.lookup(target, end)
                 if put is not None:
-                    cap = Capture.from_record(files.read_doc(fd, put["off"], put["len"]))
+                    cap = Capture.from_record(files.read_doc(fd, put["off"], put["len"], put["id"]))
                     for entry in later:
                         getattr(cap, entry["kind"]).append(Attempt.from_record(entry["a"]))
                     return cap
@@ -321,7 +334,9 @@ class Store:
                 elif op == "del":
                     deleted.update(entry["ids"])
                 elif op == "put" and entry["id"] not in deleted:
-                    cap = Capture.from_record(files.read_doc(fd, entry["off"], entry["len"]))
+                    cap = Capture.from_record(
+                        files.read_doc(fd, entry["off"], entry["len"], entry["id"])
+                    )
                     for kind, a in reversed(attempts.get(entry["id"], [])):
                         getattr(cap, kind).append(Attempt.from_record(a))
                     return cap
@@ -387,15 +402,15 @@ class Store:
         with access(self.root, files.writable):
             fd, end = files.snapshot()
             low = min(ids) if ids else None
-            ranges: list[tuple[int, int]] = []
+            ranges: list[tuple[int, int, int]] = []
             for entry in live_puts(files, end):
                 s: Summary = entry["s"]
                 if (low is not None and s["id"] < low) or (stop is not None and stop(s)):
                     break
                 if (ids is None or s["id"] in ids) and (match is None or match(s)):
-                    ranges.append((entry["off"], entry["len"]))
-            for off, length in reversed(ranges):
-                doc = files.read_doc(fd, off, length)
+                    ranges.append((entry["off"], entry["len"], s["id"]))
+            for off, length, cid in reversed(ranges):
+                doc = files.read_doc(fd, off, length, cid)
                 if record_match is None or record_match(doc):
                     yield doc
 
