@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hookcli.model.capture import Capture
 from hookcli.paths import check_private_dir, open_readonly
 from hookcli.store import format as fmt
 from hookcli.store.files import StoreCorrupt, StoreUnavailable
@@ -214,6 +215,10 @@ def _record_problem(op: dict[str, Any]) -> str | None:
         return f"capture {cid}: the record says id {doc['id']}"
     if not isinstance(doc.get("headers"), list):
         return f"capture {cid}: the record's headers are not a list"
+    try:  # what `show` makes of it
+        Capture.from_record(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        return f"capture {cid}: the record cannot be read ({e})"
     return None
 
 

@@ -31,6 +31,7 @@ from hookcli.model.capture import Attempt, Capture
 from hookcli.store import compact
 from hookcli.store import format as fmt
 from hookcli.store.compact import Compacted
+from hookcli.store.files import StoreCorrupt
 from hookcli.store.log import LogFiles, Prepared, Stats, access
 from hookcli.store.snapshot import Snapshot, Stored, stored
 from hookcli.store.walk import beyond, live_puts, weigh, weighted
@@ -318,7 +319,7 @@ class Store:
                 fd, end = files.snapshot()
                 put, later = files.lookup(target, end)
                 if put is not None:
-                    cap = Capture.from_record(files.read_doc(fd, put["off"], put["len"], put["id"]))
+                    cap = _capture(files, fd, put)
                     for entry in later:
                         getattr(cap, entry["kind"]).append(Attempt.from_record(entry["a"]))
                     return cap
@@ -334,9 +335,7 @@ class Store:
                 elif op == "del":
                     deleted.update(entry["ids"])
                 elif op == "put" and entry["id"] not in deleted:
-                    cap = Capture.from_record(
-                        files.read_doc(fd, entry["off"], entry["len"], entry["id"])
-                    )
+                    cap = _capture(files, fd, entry)
                     for kind, a in reversed(attempts.get(entry["id"], [])):
                         getattr(cap, kind).append(Attempt.from_record(a))
                     return cap
@@ -494,6 +493,15 @@ class Store:
             newest = next((e["s"] for e in live_puts(files, end)), None)
             oldest = oldest_live(files, end) if newest is not None else None
         return Info(self.root, stats, oldest, newest)
+
+
+def _capture(files: LogFiles, fd: int, put: fmt.IndexEntry) -> Capture:
+    """The capture of the put entry PUT; a record it cannot be made from is damage."""
+    doc = files.read_doc(fd, put["off"], put["len"], put["id"])
+    try:
+        return Capture.from_record(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        raise StoreCorrupt(files.log_path, f"bad record at byte {put['off']} ({e})") from e
 
 
 def _received(summary: Summary) -> datetime:
