@@ -257,11 +257,12 @@ def load_index(line: bytes) -> IndexEntry:
     return upgrade(entry)
 
 
+_RUNNING: tuple[tuple[str, type], ...] = (("end", int), ("n", int))
 _INDEX_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
-    "put": (("id", int), ("off", int), ("len", int), ("s", dict)),
-    "attempt": (("id", int), ("kind", str)),
-    "del": (("ids", list),),
-    "meta": (),
+    "put": (*_RUNNING, ("id", int), ("off", int), ("len", int), ("s", dict)),
+    "attempt": (*_RUNNING, ("id", int), ("kind", str)),
+    "del": (*_RUNNING, ("ids", list)),
+    "meta": _RUNNING,
 }
 
 
@@ -270,7 +271,7 @@ def _index_problem(entry: IndexEntry) -> str | None:
     fields = _INDEX_FIELDS.get(entry.get("op"))
     if fields is None:
         return f"unknown op {entry.get('op')!r}"
-    for name, kind in (("end", int), ("n", int), *fields):
+    for name, kind in fields:
         if not isinstance(entry.get(name), kind):
             return f"expected {name!r} ({kind.__name__}) in a {entry['op']} line"
     if entry["op"] == "put":
