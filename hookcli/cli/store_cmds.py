@@ -36,6 +36,7 @@ def info(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
     from hookcli.model.units import human_size
 
     st = open_store(store)
+    st.require_sound()  # a report on the whole store: what `store check` finds, it refuses
     got = st.info()
     stats = got.stats
     if json_out:

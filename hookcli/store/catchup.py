@@ -33,8 +33,11 @@ class CatchUp(StoreFiles):
         ino = (inode(self.log_path), inode(self.index_path))
         kept: tuple[LiveIds, int] | None = None
         if self._log_fd < 0 or ino != self._cur.ino:
-            if ino[0] < 0 and ino[1] >= 0 and os.path.getsize(self.index_path) > 0:
-                raise StoreCorrupt(self.log_path, "the log is missing but its index is not")
+            if ino[1] >= 0 and os.path.getsize(self.index_path) > 0:
+                if ino[0] < 0:
+                    raise StoreCorrupt(self.log_path, "the log is missing but its index is not")
+                if os.path.getsize(self.log_path) == 0:
+                    raise StoreCorrupt(self.log_path, "the log is empty but its index is not")
             if self._live is not None:
                 kept = (self._live, self._cur.next_id)
             self._reopen()
@@ -199,8 +202,14 @@ class CatchUp(StoreFiles):
         base = replace(self._cur)
         offset = start
         entries: list[fmt.IndexEntry] = []
+        # ids ascend: a put past the index takes an id from the index's next one on (a
+        # log read from its start, after a compaction, holds old ids after its meta line)
+        last = self._cur.next_id - 1 if start > 0 else 0
         for line in data[:complete].splitlines(keepends=True):
-            entries.append(self._index_entry(line, offset))
+            entry = self._index_entry(line, offset, last)
+            if entry["op"] == "put":
+                last = entry["id"]
+            entries.append(entry)
             offset += len(line)
         if not self._write:  # the totals past the index are this process's alone
             self._mem, self._tip, self._cur = entries, self._cur, base
@@ -214,12 +223,18 @@ class CatchUp(StoreFiles):
             self._cur.idx_end = os.fstat(self._idx_fd).st_size
         self._cur.log_end = self._cur.covered = offset
 
-    def _index_entry(self, line: bytes, off: int) -> fmt.IndexEntry:
-        """The index entry of the log LINE at OFF, read from the log (see `_entry_of`)."""
+    def _index_entry(self, line: bytes, off: int, last: int) -> fmt.IndexEntry:
+        """The index entry of the log LINE at OFF, read from the log (see `_entry_of`), a
+        put's id above LAST (the id of the put before it)."""
         try:
             op: fmt.LogOp = fmt.loads(line)  # type: ignore[assignment]
         except fmt.FormatError as e:
             raise StoreCorrupt(self.log_path, e.at(f" at byte {off}")) from e
+        cid = op.get("id")
+        if op.get("op") == "put" and isinstance(cid, int) and cid <= last:
+            raise StoreCorrupt(
+                self.log_path, f"capture id {cid} at byte {off} after id {last}: ids must ascend"
+            )
         return self._entry_of(op, off, len(line))
 
     def _entry_of(self, op: fmt.LogOp, off: int, length: int) -> fmt.IndexEntry:

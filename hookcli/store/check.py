@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hookcli.model.capture import Capture
 from hookcli.paths import check_private_dir, open_readonly
 from hookcli.store import format as fmt
-from hookcli.store.files import StoreUnavailable
+from hookcli.store.files import StoreCorrupt, StoreUnavailable
 from hookcli.store.log import INDEX_NAME, LOCK_NAME, LOG_NAME
 
 _CHUNK = 4 << 20
@@ -80,12 +81,23 @@ def check(root: Path) -> Report:
                 Finding(index_path, 0, "no index: the next write rebuilds it from the log")
             )
         else:
-            _check_index(idx_fd, idx_size, index_path, lines, report)
+            _check_index(idx_fd, idx_size, index_path, log_path, lines, report)
     finally:
         for fd in (log_fd, idx_fd):
             if fd is not None:
                 os.close(fd)
     return report
+
+
+def require_sound(root: Path) -> None:
+    """Raise StoreCorrupt naming the first problem `check` finds (file and byte), so a
+    command that must not act on a damaged store decides as `store check` does. Reads
+    both files: O(store), for commands that change what is there or report on all of it,
+    not for ingest or `ls` (those check what they read, as they read it)."""
+    report = check(root)
+    if report.problems:
+        first = report.problems[0]
+        raise StoreCorrupt(first.file, f"byte {first.offset}: {first.message}")
 
 
 def _sizes(root: Path, log_fd: int | None, idx_fd: int | None) -> tuple[int, int]:
@@ -203,10 +215,16 @@ def _record_problem(op: dict[str, Any]) -> str | None:
         return f"capture {cid}: the record says id {doc['id']}"
     if not isinstance(doc.get("headers"), list):
         return f"capture {cid}: the record's headers are not a list"
+    try:  # what `show` makes of it
+        Capture.from_record(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        return f"capture {cid}: the record cannot be read ({e})"
     return None
 
 
-def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Report) -> None:
+def _check_index(
+    fd: int, size: int, path: Path, log_path: Path, log: list[_LogLine], report: Report
+) -> None:
     """Index line i describes log line i (a meta line included); the last line's totals
     match the log's."""
     i = 0
@@ -216,6 +234,15 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
             report.notes.append(
                 Finding(path, start, "an unfinished last line: the next write removes it")
             )
+            return
+        if i >= len(log) and not log:
+            report.problems.append(Finding(log_path, 0, "the log is empty but its index is not"))
+            return
+        if i >= len(log) and (found := _not_index(fd, start, size, log[-1].end)) is not None:
+            # a power cut keeps whole index lines the log lacks, never lines that do not
+            # parse: every command refuses those, so this says so too
+            at, problem = found
+            report.problems.append(Finding(path, at, problem))
             return
         if i >= len(log):
             report.notes.append(
@@ -231,7 +258,7 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
         want = log[i]
         i += 1
         try:
-            entry = fmt.loads(line)
+            entry = fmt.load_index(line)  # type: ignore[assignment]
             op, end = entry["op"], int(entry["end"])
             int(entry["n"])
         except (ValueError, KeyError, TypeError) as e:
@@ -276,6 +303,26 @@ def _check_index(fd: int, size: int, path: Path, log: list[_LogLine], report: Re
                 " writes): readers work around it, and the next write adds them",
             )
         )
+
+
+def _not_index(fd: int, start: int, size: int, covered: int) -> tuple[int, str] | None:
+    """(offset, what) of the first whole line from START that is not what a power cut
+    leaves past the log's end (COVERED): index entries of log lines the log lacks, each
+    ending further on."""
+    for at, line in _lines(fd, size):
+        if at < start or at + len(line) + 1 > size:
+            continue
+        try:
+            end = fmt.load_index(line)["end"]
+        except fmt.FormatError as e:
+            return at, f"expected an index entry, found {_excerpt(line)} ({e})"
+        if end <= covered:
+            return at, (
+                f"describes a line ending at log byte {end}, not past the last one"
+                f" ({covered}): the index no longer matches the log from here"
+            )
+        covered = end
+    return None
 
 
 def _count(size: int, start: int, fd: int) -> int:

@@ -39,11 +39,18 @@ INDEX_NAME = "index.jsonl"
 LOCK_NAME = "lock"
 
 
+#: what every error about a damaged store points to
+REPAIR_HINT = (
+    "it was left untouched; `hookcli store check` lists the damage, `hookcli store repair`"
+    " keeps what can be kept (or move the store aside to start afresh)"
+)
+
+
 class StoreCorrupt(HookcliError):
     def __init__(self, path: Path, detail: str):
         super().__init__(
             f"store file {path} cannot be read: {detail}",
-            "it was left untouched; move it aside to start a fresh store",
+            REPAIR_HINT,
         )
         self.path = path
 
@@ -329,10 +336,20 @@ class StoreFiles:
             where = "" if offset is None else f" at byte {offset}"
             raise StoreCorrupt(self.index_path, e.at(where)) from e
 
-    def read_doc(self, fd: int, off: int, length: int) -> fmt.Record:
-        """The capture record of the put log line at OFF."""
+    def read_doc(self, fd: int, off: int, length: int, cid: int | None = None) -> fmt.Record:
+        """The capture record of the put log line at OFF (capture CID's when given): the
+        range must be one whole line, so the byte before it (if any) is a newline."""
         try:
-            return fmt.load_doc(os.pread(fd, length, off))
+            if off > 0:
+                data = os.pread(fd, length + 1, off - 1)
+                if data[:1] != b"\n":
+                    raise fmt.FormatError(
+                        "not the start of a line", "the index's byte range does not match the log"
+                    )
+                data = data[1:]
+            else:
+                data = os.pread(fd, length, off)
+            return fmt.load_doc(data, cid)
         except fmt.FormatError as e:
             raise StoreCorrupt(self.log_path, f"bad record at byte {off} ({e})") from e
 

@@ -33,6 +33,7 @@ lines in between, and compaction moves lines by rewriting those bytes."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal, NamedTuple, Required, TypedDict
 
 import orjson
@@ -247,16 +248,65 @@ def loads(line: bytes) -> dict[str, Any]:
 
 
 def load_index(line: bytes) -> IndexEntry:
-    """One index line, in today's shape (`upgrade`)."""
-    return upgrade(loads(line))  # type: ignore[arg-type]
+    """One index line, in today's shape (`upgrade`); FormatError when it lacks a field its
+    op needs (a misspelt key) or a put's byte range does not end where the line says."""
+    entry: IndexEntry = loads(line)  # type: ignore[assignment]
+    problem = _index_problem(entry)
+    if problem:
+        raise FormatError("bad index line", problem)
+    return upgrade(entry)
 
 
-def load_doc(line: bytes) -> Record:
-    """The capture record of a put log line."""
+_RUNNING: tuple[tuple[str, type], ...] = (("end", int), ("n", int))
+_INDEX_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
+    "put": (*_RUNNING, ("id", int), ("off", int), ("len", int), ("s", dict)),
+    "attempt": (*_RUNNING, ("id", int), ("kind", str)),
+    "del": (*_RUNNING, ("ids", list)),
+    "meta": _RUNNING,
+}
+
+
+def _index_problem(entry: IndexEntry) -> str | None:
+    """What is wrong with one index line on its own, or None (a few dict lookups)."""
+    fields = _INDEX_FIELDS.get(entry.get("op"))
+    if fields is None:
+        return f"unknown op {entry.get('op')!r}"
+    for name, kind in fields:
+        if not isinstance(entry.get(name), kind):
+            return f"expected {name!r} ({kind.__name__}) in a {entry['op']} line"
+    if entry["op"] == "put":
+        if entry["off"] + entry["len"] != entry["end"]:
+            return f"a put at log bytes {entry['off']}+{entry['len']} cannot end at {entry['end']}"
+        return _summary_problem(entry["id"], entry["s"])
+    return None
+
+
+def _summary_problem(cid: int, s: dict[str, Any]) -> str | None:
+    """What is wrong with a put's summary, as `ls` and `prune` read it."""
+    if s.get("id") != cid:
+        return f"the summary of capture {cid} says id {s.get('id')!r}"
     try:
-        doc: Record = loads(line)["doc"]
+        datetime.fromisoformat(s["received_at"])
+    except (KeyError, TypeError, ValueError) as e:
+        return f"the summary of capture {cid} has no received_at time ({e})"
+    return None
+
+
+def load_doc(line: bytes, cid: int | None = None) -> Record:
+    """The capture record of the put log LINE (its newline included), which must be
+    capture CID's when given."""
+    if not line.endswith(b"\n"):
+        raise FormatError("not a whole put line", "the index's byte range does not match the log")
+    try:
+        op = loads(line)
+        doc: Record = op["doc"]
     except (KeyError, TypeError) as e:
         raise FormatError("not a put line", repr(e)) from e
+    if cid is not None and op.get("id") != cid:
+        raise FormatError(
+            f"capture {op.get('id')!r} where the index has capture {cid}",
+            "ids must ascend",
+        )
     return doc
 
 

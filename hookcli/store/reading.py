@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from hookcli.store import format as fmt
 from hookcli.store import seek
-from hookcli.store.files import StoreFiles
+from hookcli.store.files import StoreCorrupt, StoreFiles
 
 _BLOCK = 64 * 1024
 
@@ -23,9 +23,31 @@ class Reading(StoreFiles):
         yield from reversed(self._mem)
         if self._idx_fd < 0:
             return
-        for _, line in lines_backward(self._idx_fd, end):
-            if line:
-                yield self.parse_index(line)
+        # what the walk checks as it goes (what `store check` checks, for the lines read):
+        # each line ends where the next begins, and capture ids descend
+        begins: int | None = None  # log offset where the line read before this one begins
+        later: tuple[int, int] | None = None  # (index offset, id) of the put read before
+        for at, line in lines_backward(self._idx_fd, end):
+            if not line:
+                continue
+            entry = self.parse_index(line, at)
+            if begins is not None and entry["end"] != begins:
+                raise StoreCorrupt(
+                    self.index_path,
+                    f"the line at byte {at} ends at log byte {entry['end']}, but the next"
+                    f" begins at log byte {begins}: the index no longer matches the log",
+                )
+            length = entry.get("len")
+            begins = entry["end"] - length if isinstance(length, int) else None
+            if entry["op"] == "put":
+                if later is not None and entry["id"] >= later[1]:
+                    raise StoreCorrupt(
+                        self.index_path,
+                        f"capture id {later[1]} at byte {later[0]} after id {entry['id']}:"
+                        " ids must ascend",
+                    )
+                later = (at, entry["id"])
+            yield entry
 
     def index_forward(
         self, start: int, end: int | None = None

@@ -70,16 +70,16 @@ def stored(
     if puts is None:
         return [Stored(summary_of(r), given(r)) for r in walk(ids)]
 
-    def reader(off: int, n: int) -> Callable[[], Record]:
+    def reader(off: int, n: int, cid: int) -> Callable[[], Record]:
         def read() -> Record:
             if not is_open():
                 raise ReadingClosed("a record asked for after its reading ended")
             with access(root, files.writable):
-                return files.read_doc(fd, off, n)
+                return files.read_doc(fd, off, n, cid)
 
         return read
 
-    return [Stored(e["s"], reader(e["off"], e["len"])) for _, e in sorted(puts.items())]
+    return [Stored(e["s"], reader(e["off"], e["len"], e["id"])) for _, e in sorted(puts.items())]
 
 
 class Snapshot:

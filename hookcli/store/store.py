@@ -31,6 +31,7 @@ from hookcli.model.capture import Attempt, Capture
 from hookcli.store import compact
 from hookcli.store import format as fmt
 from hookcli.store.compact import Compacted
+from hookcli.store.files import StoreCorrupt
 from hookcli.store.log import LogFiles, Prepared, Stats, access
 from hookcli.store.snapshot import Snapshot, Stored, stored
 from hookcli.store.walk import beyond, live_puts, weigh, weighted
@@ -107,6 +108,15 @@ class Store:
             files.sync()
             return files.next_id
 
+    def require_sound(self) -> None:
+        """Refuse (StoreCorrupt, naming the file and byte) a store `store check` finds
+        damaged: before a change the user asked for (rm, prune, compact) and
+        `store info`, which report on or change the whole store. O(store)."""
+        from hookcli.store.check import require_sound
+
+        with access(self.root, writing=False):
+            require_sound(self.root)
+
     def _not_found(self, what: str) -> NotFound:
         return NotFound(what, self.root, self.exists())
 
@@ -180,6 +190,7 @@ class Store:
         wanted = set(ids)
         if not wanted:
             return []
+        self.require_sound()
         files = self._files
         with access(self.root, writing=True), files.locked():
             files.sync()
@@ -210,6 +221,8 @@ class Store:
                     out[s["id"]] = size
             return out
 
+        if not dry_run:
+            self.require_sound()
         if dry_run:
             with access(self.root, files.writable):
                 _, end = files.snapshot()
@@ -232,6 +245,7 @@ class Store:
         compaction is running."""
         if not self.exists():
             return None
+        self.require_sound()
         files = self._files
         with access(self.root, writing=True), compact.exclusive(files, wait) as mine:
             return compact.compact(files) if mine else None
@@ -288,7 +302,7 @@ class Store:
                 if match is not None and not match(s):
                     continue
                 if record_match is not None and not record_match(
-                    files.read_doc(fd, entry["off"], entry["len"])
+                    files.read_doc(fd, entry["off"], entry["len"], entry["id"])
                 ):
                     continue
                 yield s
@@ -305,7 +319,7 @@ class Store:
                 fd, end = files.snapshot()
                 put, later = files.lookup(target, end)
                 if put is not None:
-                    cap = Capture.from_record(files.read_doc(fd, put["off"], put["len"]))
+                    cap = _capture(files, fd, put)
                     for entry in later:
                         getattr(cap, entry["kind"]).append(Attempt.from_record(entry["a"]))
                     return cap
@@ -321,7 +335,7 @@ class Store:
                 elif op == "del":
                     deleted.update(entry["ids"])
                 elif op == "put" and entry["id"] not in deleted:
-                    cap = Capture.from_record(files.read_doc(fd, entry["off"], entry["len"]))
+                    cap = _capture(files, fd, entry)
                     for kind, a in reversed(attempts.get(entry["id"], [])):
                         getattr(cap, kind).append(Attempt.from_record(a))
                     return cap
@@ -387,15 +401,15 @@ class Store:
         with access(self.root, files.writable):
             fd, end = files.snapshot()
             low = min(ids) if ids else None
-            ranges: list[tuple[int, int]] = []
+            ranges: list[tuple[int, int, int]] = []
             for entry in live_puts(files, end):
                 s: Summary = entry["s"]
                 if (low is not None and s["id"] < low) or (stop is not None and stop(s)):
                     break
                 if (ids is None or s["id"] in ids) and (match is None or match(s)):
-                    ranges.append((entry["off"], entry["len"]))
-            for off, length in reversed(ranges):
-                doc = files.read_doc(fd, off, length)
+                    ranges.append((entry["off"], entry["len"], s["id"]))
+            for off, length, cid in reversed(ranges):
+                doc = files.read_doc(fd, off, length, cid)
                 if record_match is None or record_match(doc):
                     yield doc
 
@@ -479,6 +493,15 @@ class Store:
             newest = next((e["s"] for e in live_puts(files, end)), None)
             oldest = oldest_live(files, end) if newest is not None else None
         return Info(self.root, stats, oldest, newest)
+
+
+def _capture(files: LogFiles, fd: int, put: fmt.IndexEntry) -> Capture:
+    """The capture of the put entry PUT; a record it cannot be made from is damage."""
+    doc = files.read_doc(fd, put["off"], put["len"], put["id"])
+    try:
+        return Capture.from_record(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        raise StoreCorrupt(files.log_path, f"bad record at byte {put['off']} ({e})") from e
 
 
 def _received(summary: Summary) -> datetime:
