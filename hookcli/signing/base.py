@@ -157,6 +157,44 @@ def no_match(
     return Verdict.fail("no_match", message, hint)
 
 
+def signature_and_timestamp(
+    headers: Sequence[tuple[str, str]], sig_header: str, ts_header: str
+) -> tuple[str, str] | Verdict:
+    """The signature and timestamp headers of a scheme that sends one of each (Discord,
+    Telnyx, SendGrid), stripped; a `missing` verdict naming the first one absent."""
+    sig = (hdr.get(headers, sig_header) or "").strip()
+    ts = (hdr.get(headers, ts_header) or "").strip()
+    if not sig:
+        return missing(sig_header)
+    if not ts:
+        return missing(ts_header)
+    return sig, ts
+
+
+def judged(
+    matches: Callable[[bytes], bool],
+    body: bytes,
+    ts_text: str,
+    ts_header: str,
+    now: int,
+    tolerance: int | None,
+    message: str,
+    hint: str,
+) -> Verdict:
+    """A signature over timestamp and body judged: an age outside TOLERANCE (both ways,
+    when there is one) first, then whether MATCHES the body, else `no_match`."""
+    if tolerance is not None:
+        ts = parse_timestamp(ts_text, ts_header)
+        if isinstance(ts, Verdict):
+            return ts
+        age = check_age(ts, now, tolerance, both_directions=True)
+        if age:
+            return with_age(age, ts, matches(body))
+    if matches(body):
+        return Verdict.valid()
+    return no_match(message, body, matches, hint)
+
+
 def json_object(body: bytes) -> dict[str, Any] | None:
     """BODY parsed as a JSON object, else None (events and in-body signatures live there)."""
     try:

@@ -15,19 +15,14 @@ import binascii
 from collections.abc import Sequence
 
 from hookcli.errors import UsageError
-from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
 from hookcli.signing.base import (
-    RESERIALIZED_HINT,
     Scheme,
     Verdict,
-    check_age,
     field,
     json_object,
-    missing,
-    parse_timestamp,
-    reserialized_candidates,
-    with_age,
+    judged,
+    signature_and_timestamp,
 )
 
 SIG_HEADER = "X-Signature-Ed25519"
@@ -117,12 +112,10 @@ class DiscordScheme(Scheme):
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-        sig_text = (hdr.get(headers, SIG_HEADER) or "").strip()
-        ts_text = (hdr.get(headers, TS_HEADER) or "").strip()
-        if not sig_text:
-            return missing(SIG_HEADER)
-        if not ts_text:
-            return missing(TS_HEADER)
+        pair = signature_and_timestamp(headers, SIG_HEADER, TS_HEADER)
+        if isinstance(pair, Verdict):
+            return pair
+        sig_text, ts_text = pair
         try:
             sig = binascii.unhexlify(sig_text)
         except (binascii.Error, ValueError):
@@ -141,21 +134,15 @@ class DiscordScheme(Scheme):
                 return False
             return True
 
-        tol = self.tolerance_for(tolerance)
-        if tol is not None:
-            ts = parse_timestamp(ts_text, TS_HEADER)
-            if isinstance(ts, Verdict):
-                return ts
-            age = check_age(ts, now, tol, both_directions=True)
-            if age:
-                return with_age(age, ts, matches(body))
-        if matches(body):
-            return Verdict.valid()
-        hint = "wrong public key, or the body or timestamp changed after signing"
-        if any(matches(c) for c in reserialized_candidates(body)):
-            hint = RESERIALIZED_HINT
-        return Verdict.fail(
-            "no_match", f"{SIG_HEADER} is not a valid signature of timestamp + body", hint
+        return judged(
+            matches,
+            body,
+            ts_text,
+            TS_HEADER,
+            now,
+            self.tolerance_for(tolerance),
+            f"{SIG_HEADER} is not a valid signature of timestamp + body",
+            "wrong public key, or the body or timestamp changed after signing",
         )
 
     def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:

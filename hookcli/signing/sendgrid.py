@@ -17,17 +17,13 @@ import base64
 import binascii
 from collections.abc import Sequence
 
-from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
 from hookcli.signing import pubkey
 from hookcli.signing.base import (
     Scheme,
     Verdict,
-    check_age,
-    missing,
-    no_match,
-    parse_timestamp,
-    with_age,
+    judged,
+    signature_and_timestamp,
 )
 
 SIG_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
@@ -101,12 +97,10 @@ class SendgridScheme(Scheme):
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        sig_text = (hdr.get(headers, SIG_HEADER) or "").strip()
-        ts_text = (hdr.get(headers, TS_HEADER) or "").strip()
-        if not sig_text:
-            return missing(SIG_HEADER)
-        if not ts_text:
-            return missing(TS_HEADER)
+        pair = signature_and_timestamp(headers, SIG_HEADER, TS_HEADER)
+        if isinstance(pair, Verdict):
+            return pair
+        sig_text, ts_text = pair
         try:
             sig = base64.b64decode(sig_text, validate=True)
         except (binascii.Error, ValueError):
@@ -120,20 +114,14 @@ class SendgridScheme(Scheme):
                 return False
             return True
 
-        tol = self.tolerance_for(tolerance)
-        if tol is not None:
-            ts = parse_timestamp(ts_text, TS_HEADER)
-            if isinstance(ts, Verdict):
-                return ts
-            age = check_age(ts, now, tol, both_directions=True)
-            if age:
-                return with_age(age, ts, matches(body))
-        if matches(body):
-            return Verdict.valid()
-        return no_match(
-            f"{SIG_HEADER} is not a valid signature of timestamp + body",
-            body,
+        return judged(
             matches,
+            body,
+            ts_text,
+            TS_HEADER,
+            now,
+            self.tolerance_for(tolerance),
+            f"{SIG_HEADER} is not a valid signature of timestamp + body",
             "wrong verification key, or the body or timestamp changed after signing",
         )
 

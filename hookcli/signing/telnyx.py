@@ -15,19 +15,16 @@ import base64
 import binascii
 from collections.abc import Sequence
 
-from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
 from hookcli.signing import pubkey
 from hookcli.signing.base import (
     Scheme,
     Verdict,
-    check_age,
     field,
     json_object,
-    missing,
-    no_match,
+    judged,
     parse_timestamp,
-    with_age,
+    signature_and_timestamp,
 )
 
 SIG_HEADER = "Telnyx-Signature-Ed25519"
@@ -81,12 +78,10 @@ class TelnyxScheme(Scheme):
     ) -> Verdict:
         from cryptography.exceptions import InvalidSignature
 
-        sig_text = (hdr.get(headers, SIG_HEADER) or "").strip()
-        ts_text = (hdr.get(headers, TS_HEADER) or "").strip()
-        if not sig_text:
-            return missing(SIG_HEADER)
-        if not ts_text:
-            return missing(TS_HEADER)
+        pair = signature_and_timestamp(headers, SIG_HEADER, TS_HEADER)
+        if isinstance(pair, Verdict):
+            return pair
+        sig_text, ts_text = pair
         try:
             sig = base64.b64decode(sig_text, validate=True)
         except (binascii.Error, ValueError):
@@ -108,15 +103,14 @@ class TelnyxScheme(Scheme):
                 return False
             return True
 
-        age = check_age(ts, now, self.tolerance_for(tolerance), both_directions=True)
-        if age:
-            return with_age(age, ts, matches(body))
-        if matches(body):
-            return Verdict.valid()
-        return no_match(
-            f"{SIG_HEADER} is not a valid signature of timestamp|body",
-            body,
+        return judged(
             matches,
+            body,
+            ts_text,
+            TS_HEADER,
+            now,
+            self.tolerance_for(tolerance),
+            f"{SIG_HEADER} is not a valid signature of timestamp|body",
             "wrong public key, or the body or timestamp changed after signing",
         )
 
