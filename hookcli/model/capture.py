@@ -33,10 +33,12 @@ SUMMARY_TEXT_MAX = 2048
 _BOUNDED = ("method", "path", "query", "event_type")
 
 
-def summary_of(record: dict[str, Any]) -> dict[str, Any]:
+def summary_of(record: dict[str, Any], *, source: bool = True, cut: bool = True) -> dict[str, Any]:
     """The summary of a capture's record (Capture.to_record), its keys SUMMARY_FIELDS: the
-    one place a summary is built (Capture.summary goes through it too). A field an older
-    record lacks gets its default; texts longer than SUMMARY_TEXT_MAX are cut with `…`.
+    one place a summary is built (Capture.summary and `listen --json`'s captured line go
+    through it too). A field an older record lacks gets its default; texts longer than
+    SUMMARY_TEXT_MAX are cut with `…`. `listen --json` asks for it without SOURCE (its
+    captures are all from listen) and uncut (CUT: the line is printed once, not indexed).
     Written out, not looped: ingest runs it per capture."""
     summary = {
         "id": record["id"],
@@ -48,9 +50,10 @@ def summary_of(record: dict[str, Any]) -> dict[str, Any]:
         "provider": record.get("provider"),
         "event_type": record.get("event_type"),
         "signature": record.get("signature"),
-        "source": record.get("source", "listen"),
     }
-    if (
+    if source:
+        summary["source"] = record.get("source", "listen")
+    if cut and (
         len(summary["path"]) > SUMMARY_TEXT_MAX
         or len(summary["query"] or "") > SUMMARY_TEXT_MAX
         or len(summary["event_type"] or "") > SUMMARY_TEXT_MAX
@@ -212,6 +215,6 @@ class Capture:
             origin=d.get("origin"),
         )
 
-    def summary(self) -> dict[str, Any]:
-        """The small row `ls` shows and the store indexes."""
-        return summary_of({k: getattr(self, k) for k in SUMMARY_FIELDS})
+    def summary(self, *, source: bool = True, cut: bool = True) -> dict[str, Any]:
+        """The small row `ls` shows and the store indexes (SOURCE, CUT: as summary_of)."""
+        return summary_of({k: getattr(self, k) for k in SUMMARY_FIELDS}, source=source, cut=cut)

@@ -430,15 +430,7 @@ def describe(event: Event) -> dict[str, Any]:
         c = event.capture
         return {
             "event": "captured",
-            "id": c.id,
-            "received_at": c.received_at,
-            "method": c.method,
-            "path": c.path,
-            "query": c.query,
-            "body_size": c.body_size,
-            "provider": c.provider,
-            "event_type": c.event_type,
-            "signature": c.signature,
+            **c.summary(source=False, cut=False),
             **({"response": c.response} if len(c.response) > 1 else {}),
         }
     return {
