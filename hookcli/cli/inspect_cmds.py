@@ -138,7 +138,7 @@ def show(
     limit = _attempts_limit(attempts)
     cap = get_capture(open_store(store), capture_id, "show")
     if json_out:
-        record = cap.to_record()
+        record: dict[str, Any] = dict(cap.to_record())  # with the counts it adds
         for kind in ("forwards", "replays"):  # the count always, the newest LIMIT in full
             record[f"{kind}_count"] = len(record[kind])
             if limit is not None and len(record[kind]) > limit:

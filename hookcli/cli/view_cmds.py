@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -17,6 +17,7 @@ from hookcli.errors import HookcliError, UsageError
 if TYPE_CHECKING:
     from hookcli.model.capture import Capture
     from hookcli.store import Store
+    from hookcli.store.format import CaptureRecord
 
 
 def diff(
@@ -101,7 +102,8 @@ def _read_record(path: Path) -> Capture:
     try:
         if not isinstance(data, dict):
             raise TypeError("not an object")
-        return Capture.from_record({"id": 0, "received_at": "", **data})
+        # a user's file: from_record raises KeyError/TypeError/ValueError where it is not one
+        return Capture.from_record(cast("CaptureRecord", {"id": 0, "received_at": "", **data}))
     except (KeyError, TypeError, ValueError) as e:
         raise UsageError(
             f"{path} is not a capture record ({type(e).__name__}: {e})",

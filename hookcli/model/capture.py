@@ -4,66 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookcli.model import body as bodycodec
 from hookcli.model import headers as hdrs
 
+if TYPE_CHECKING:  # the record's shape is the on-disk format's (store/format.py)
+    from hookcli.store.format import AttemptRecord, CaptureRecord
+
 #: how much of a target's answer an Attempt keeps
 EXCERPT_BYTES = 4096
-
-
-#: a capture's summary: the small row `ls` shows and the store's index keeps
-SUMMARY_FIELDS = (
-    "id",
-    "received_at",
-    "method",
-    "path",
-    "query",
-    "body_size",
-    "provider",
-    "event_type",
-    "signature",
-    "source",
-)
-#: characters of a method, path, query or event type a summary keeps (the record keeps
-#: them whole): every reader of the index reads every summary, so one hostile 25 MiB value
-#: must not slow them all
-SUMMARY_TEXT_MAX = 2048
-_BOUNDED = ("method", "path", "query", "event_type")
-
-
-def summary_of(record: dict[str, Any], *, source: bool = True, cut: bool = True) -> dict[str, Any]:
-    """The summary of a capture's record (Capture.to_record), its keys SUMMARY_FIELDS: the
-    one place a summary is built (Capture.summary and `listen --json`'s captured line go
-    through it too). A field an older record lacks gets its default; texts longer than
-    SUMMARY_TEXT_MAX are cut with `…`. `listen --json` asks for it without SOURCE (its
-    captures are all from listen) and uncut (CUT: the line is printed once, not indexed).
-    Written out, not looped: ingest runs it per capture."""
-    summary = {
-        "id": record["id"],
-        "received_at": record["received_at"],
-        "method": record["method"],
-        "path": record["path"],
-        "query": record.get("query", ""),
-        "body_size": record.get("body_size", 0),
-        "provider": record.get("provider"),
-        "event_type": record.get("event_type"),
-        "signature": record.get("signature"),
-    }
-    if source:
-        summary["source"] = record.get("source", "listen")
-    if cut and (
-        len(summary["path"]) > SUMMARY_TEXT_MAX
-        or len(summary["query"] or "") > SUMMARY_TEXT_MAX
-        or len(summary["event_type"] or "") > SUMMARY_TEXT_MAX
-        or len(summary["method"]) > SUMMARY_TEXT_MAX
-    ):
-        for k in _BOUNDED:
-            value = summary[k]
-            if isinstance(value, str) and len(value) > SUMMARY_TEXT_MAX:
-                summary[k] = value[: SUMMARY_TEXT_MAX - 1] + "…"
-    return summary
 
 
 def now_iso() -> str:
@@ -92,8 +42,8 @@ class Attempt:
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
-    def to_record(self) -> dict[str, Any]:
-        record = {
+    def to_record(self) -> AttemptRecord:
+        record: AttemptRecord = {
             "base": self.base,
             "at": self.at,
             "target": self.target,
@@ -110,7 +60,7 @@ class Attempt:
         return record
 
     @classmethod
-    def from_record(cls, d: dict[str, Any]) -> Attempt:
+    def from_record(cls, d: AttemptRecord) -> Attempt:
         return cls(
             at=d["at"],
             target=d["target"],
@@ -167,9 +117,9 @@ class Capture:
         """Path plus query, as on the request line."""
         return f"{self.path}?{self.query}" if self.query else self.path
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self) -> CaptureRecord:
         text, encoding = bodycodec.encode(self.body)
-        return {
+        record: CaptureRecord = {
             "id": self.id,
             "received_at": self.received_at,
             "source": self.source,
@@ -189,10 +139,13 @@ class Capture:
             "response": self.response,
             "forwards": [a.to_record() for a in self.forwards],
             "replays": [a.to_record() for a in self.replays],
-        } | ({"origin": self.origin} if self.origin else {})
+        }
+        if self.origin:
+            record["origin"] = self.origin
+        return record
 
     @classmethod
-    def from_record(cls, d: dict[str, Any]) -> Capture:
+    def from_record(cls, d: CaptureRecord) -> Capture:
         return cls(
             id=int(d["id"]),
             received_at=d["received_at"],
@@ -217,4 +170,21 @@ class Capture:
 
     def summary(self, *, source: bool = True, cut: bool = True) -> dict[str, Any]:
         """The small row `ls` shows and the store indexes (SOURCE, CUT: as summary_of)."""
-        return summary_of({k: getattr(self, k) for k in SUMMARY_FIELDS}, source=source, cut=cut)
+        from hookcli.store.format import summary_of
+
+        return summary_of(
+            {
+                "id": self.id,
+                "received_at": self.received_at,
+                "method": self.method,
+                "path": self.path,
+                "query": self.query,
+                "body_size": self.body_size,
+                "provider": self.provider,
+                "event_type": self.event_type,
+                "signature": self.signature,
+                "source": self.source,
+            },
+            source=source,
+            cut=cut,
+        )

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from hookcli.model.capture import Capture
 from hookcli.paths import check_private_dir, open_readonly
@@ -216,7 +216,7 @@ def _record_problem(op: dict[str, Any]) -> str | None:
     if not isinstance(doc.get("headers"), list):
         return f"capture {cid}: the record's headers are not a list"
     try:  # what `show` makes of it
-        Capture.from_record(doc)
+        Capture.from_record(cast(fmt.CaptureRecord, doc))  # checked above, field by field
     except (KeyError, TypeError, ValueError) as e:
         return f"capture {cid}: the record cannot be read ({e})"
     return None

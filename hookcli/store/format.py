@@ -34,17 +34,116 @@ lines in between, and compaction moves lines by rewriting those bytes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, Required, TypedDict
+from typing import Any, Literal, NamedTuple, NotRequired, Required, TypedDict
 
 import orjson
-
-from hookcli.model.capture import summary_of
 
 #: the version of the format this code writes (see the module's docstring)
 RECORD_VERSION = 1
 
 Op = Literal["put", "attempt", "del", "meta"]
-Record = dict[str, Any]  # a capture's or an attempt's record (Capture/Attempt.to_record)
+
+
+# -- the records (model.capture's Capture/Attempt.to_record write them, from_record reads
+# them; `show --json` prints a capture's): a field that older records lack is NotRequired,
+# and its reader supplies the default -----------------------------------------------------
+
+
+class AttemptRecord(TypedDict):
+    """One forward or replay (model.capture.Attempt)."""
+
+    at: str
+    target: str
+    status: NotRequired[int | None]
+    latency_ms: NotRequired[float]
+    error: NotRequired[str | None]
+    response_excerpt: NotRequired[str]
+    base: NotRequired[str | None]
+    response_headers: NotRequired[list[list[str]]]
+    response_size: NotRequired[int | None]
+    retry: NotRequired[int]
+    compare: NotRequired[str]  # only on the attempts of `replay --compare`
+
+
+class CaptureRecord(TypedDict):
+    """A capture (model.capture.Capture); SPEC's "The capture record"."""
+
+    id: int
+    received_at: str
+    method: str
+    path: str
+    source: NotRequired[str]
+    query: NotRequired[str]
+    http_version: NotRequired[str]
+    remote_addr: NotRequired[str | None]
+    headers: NotRequired[list[list[str]]]
+    headers_encoding: NotRequired[str]
+    body: NotRequired[str]
+    body_encoding: NotRequired[str]
+    body_size: NotRequired[int]
+    provider: NotRequired[str | None]
+    event_type: NotRequired[str | None]
+    signature: NotRequired[str | None]
+    response: NotRequired[dict[str, Any]]
+    forwards: NotRequired[list[AttemptRecord]]
+    replays: NotRequired[list[AttemptRecord]]
+    origin: NotRequired[str]  # only on imported captures that name their first target
+
+
+Record = CaptureRecord  # a put's "doc"
+
+
+#: a summary's keys, in their order
+SUMMARY_FIELDS = (
+    "id",
+    "received_at",
+    "method",
+    "path",
+    "query",
+    "body_size",
+    "provider",
+    "event_type",
+    "signature",
+    "source",
+)
+#: characters of a method, path, query or event type a summary keeps (the record keeps
+#: them whole): every reader of the index reads every summary, so one hostile 25 MiB value
+#: must not slow them all
+SUMMARY_TEXT_MAX = 2048
+_BOUNDED = ("method", "path", "query", "event_type")
+
+
+def summary_of(record: CaptureRecord, *, source: bool = True, cut: bool = True) -> dict[str, Any]:
+    """The summary of a capture's record, its keys SUMMARY_FIELDS: the one place a summary
+    is built (the index, Capture.summary and `listen --json`'s captured line all go
+    through it). A field an older record lacks gets its default; texts longer than
+    SUMMARY_TEXT_MAX are cut with `…`. `listen --json` asks for it without SOURCE (its
+    captures are all from listen) and uncut (CUT: the line is printed once, not indexed).
+    Written out, not looped: ingest runs it per capture."""
+    summary: dict[str, Any] = {
+        "id": record["id"],
+        "received_at": record["received_at"],
+        "method": record["method"],
+        "path": record["path"],
+        "query": record.get("query", ""),
+        "body_size": record.get("body_size", 0),
+        "provider": record.get("provider"),
+        "event_type": record.get("event_type"),
+        "signature": record.get("signature"),
+    }
+    if source:
+        summary["source"] = record.get("source", "listen")
+    if cut and (
+        len(summary["path"]) > SUMMARY_TEXT_MAX
+        or len(summary["query"] or "") > SUMMARY_TEXT_MAX
+        or len(summary["event_type"] or "") > SUMMARY_TEXT_MAX
+        or len(summary["method"]) > SUMMARY_TEXT_MAX
+    ):
+        for k in _BOUNDED:
+            value = summary[k]
+            if isinstance(value, str) and len(value) > SUMMARY_TEXT_MAX:
+                summary[k] = value[: SUMMARY_TEXT_MAX - 1] + "…"
+    return summary
 
 
 class LogOp(TypedDict, total=False):
@@ -52,9 +151,9 @@ class LogOp(TypedDict, total=False):
 
     op: Required[Op]
     id: int  # put, attempt
-    doc: Record  # put: the capture's record
+    doc: CaptureRecord  # put
     kind: str  # attempt: "forwards" | "replays"
-    attempt: Record  # attempt
+    attempt: AttemptRecord  # attempt
     ids: list[int]  # del
     freed: int  # del (absent in version 0)
     next_id: int  # meta
@@ -68,9 +167,9 @@ class IndexEntry(TypedDict, total=False):
     id: int  # put, attempt
     off: int  # put: its log line's offset
     len: int  # put, attempt: its log line's length (an attempt's: absent in version 0)
-    s: dict[str, Any]  # put: the summary (model.capture.summary_of)
+    s: dict[str, Any]  # put: the summary (summary_of)
     kind: str  # attempt
-    a: Record  # attempt
+    a: AttemptRecord  # attempt
     ids: list[int]  # del
     freed: int  # del
     # the running fields ("end" and "n" in every version, the totals from version 1)
@@ -161,7 +260,7 @@ def dumps(obj: LogOp | IndexEntry | dict[str, Any]) -> bytes:
     return orjson.dumps(obj) + b"\n"
 
 
-def put_op(cid: int, record: Record) -> LogOp:
+def put_op(cid: int, record: CaptureRecord) -> LogOp:
     return {"op": "put", "id": cid, "doc": record}
 
 
@@ -292,14 +391,14 @@ def _summary_problem(cid: int, s: dict[str, Any]) -> str | None:
     return None
 
 
-def load_doc(line: bytes, cid: int | None = None) -> Record:
+def load_doc(line: bytes, cid: int | None = None) -> CaptureRecord:
     """The capture record of the put log LINE (its newline included), which must be
     capture CID's when given."""
     if not line.endswith(b"\n"):
         raise FormatError("not a whole put line", "the index's byte range does not match the log")
     try:
         op = loads(line)
-        doc: Record = op["doc"]
+        doc: CaptureRecord = op["doc"]
     except (KeyError, TypeError) as e:
         raise FormatError("not a put line", repr(e)) from e
     if cid is not None and op.get("id") != cid:

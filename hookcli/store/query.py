@@ -16,6 +16,7 @@ from tinydb import Query
 from tinydb.queries import QueryInstance
 
 from hookcli.model import body as bodycodec
+from hookcli.store.format import CaptureRecord
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,12 @@ class Filters:
         cutoff = (datetime.now(UTC) - timedelta(seconds=self.since_seconds)).isoformat()
         return lambda s: str(s["received_at"]) < cutoff
 
-    def record_query(self) -> Callable[[dict[str, Any]], bool] | None:
+    def record_query(self) -> Callable[[CaptureRecord], bool] | None:
         if not self.search:
             return None
         needle = self.search.lower()
 
-        def matches(rec: dict[str, Any]) -> bool:
+        def matches(rec: CaptureRecord) -> bool:
             for k, v in rec.get("headers", []):
                 if needle in k.lower() or needle in v.lower():
                     return True

@@ -16,10 +16,10 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
-from hookcli.model.capture import summary_of
+from hookcli.store.format import CaptureRecord, summary_of
 from hookcli.store.log import LogFiles, access
 
-Record = dict[str, Any]
+Record = CaptureRecord
 
 
 class ReadingClosed(RuntimeError):

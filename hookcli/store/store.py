@@ -39,7 +39,7 @@ from hookcli.store.walk import oldest as oldest_live
 
 Summary = dict[str, Any]
 SummaryFilter = Callable[[Summary], bool]
-RecordFilter = Callable[[dict[str, Any]], bool]
+RecordFilter = Callable[[fmt.CaptureRecord], bool]
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,7 @@ class Store:
             raise self._not_found(str(target))
         with access(self.root, files.writable):
             fd, end = files.snapshot()
-            attempts: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+            attempts: dict[int, list[tuple[str, fmt.AttemptRecord]]] = {}
             deleted: set[int] = set()
             for entry in files.index_backward(end):
                 op = entry["op"]
@@ -391,7 +391,7 @@ class Store:
         match: SummaryFilter | None = None,
         record_match: RecordFilter | None = None,
         stop: SummaryFilter | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[fmt.CaptureRecord]:
         """Full records (attempts not included) of the live captures that pass the filters,
         oldest first: what `export` streams. One walk of the index keeps only the byte
         ranges of the wanted records, then each is read once, so the cost is O(store),
@@ -425,7 +425,7 @@ class Store:
             fd, end = files.snapshot()
         return stored(self.root, files, fd, end, set(ids), self._records_of)
 
-    def _records_of(self, ids: set[int]) -> Iterator[dict[str, Any]]:
+    def _records_of(self, ids: set[int]) -> Iterator[fmt.CaptureRecord]:
         return self.records(ids=ids)
 
     @contextmanager

@@ -7,9 +7,9 @@ stops early when CANCELLED says so (the user typed on)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from hookcli.store import Store
+from hookcli.store.format import CaptureRecord
 from hookcli.store.query import Filters
 from hookcli.tui.view import Summary, summary_predicate
 
@@ -41,7 +41,7 @@ def run_filter(
     def match(s: Summary) -> bool:
         return int(s["id"]) <= upto_id and (predicate is None or predicate(s))
 
-    def record_match(rec: dict[str, Any]) -> bool:
+    def record_match(rec: CaptureRecord) -> bool:
         if cancelled():
             raise _Stop
         return search(rec)

@@ -1,8 +1,9 @@
 """One summary builder: the store's index and `listen --json`'s captured line both come
-from model.capture.summary_of."""
+from store.format.summary_of."""
 
-from hookcli.model.capture import SUMMARY_FIELDS, SUMMARY_TEXT_MAX, Capture
+from hookcli.model.capture import Capture
 from hookcli.server.app import Event, describe
+from hookcli.store.format import SUMMARY_FIELDS, SUMMARY_TEXT_MAX
 
 
 def _capture(path: str = "/hooks/a", response: dict[str, object] | None = None) -> Capture:

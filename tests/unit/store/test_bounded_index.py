@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hookcli.model.capture import SUMMARY_TEXT_MAX, Capture
+from hookcli.model.capture import Capture
 from hookcli.store import Store, reading
+from hookcli.store.format import SUMMARY_TEXT_MAX
 from tests.conftest import run, run_json
 
 BIG = 3 * 1024 * 1024

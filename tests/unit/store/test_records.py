@@ -87,7 +87,7 @@ def test_a_released_reading_leaves_no_descriptor_open(tmp_path: Path) -> None:
 
 
 def test_one_summary_for_the_index_and_the_capture(tmp_path: Path) -> None:
-    from hookcli.model.capture import SUMMARY_FIELDS, summary_of
+    from hookcli.store.format import SUMMARY_FIELDS, summary_of
 
     c = Capture("POST", "/p", "q=1", [("X-A", "1")], b"\xffbin", provider="stripe")
     c.id = 7
