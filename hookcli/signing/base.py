@@ -61,6 +61,51 @@ def missing(*names: str) -> Verdict:
     return Verdict.fail("missing_header", f"missing {', '.join(names)} headers")
 
 
+def missing_url(signs: str, hint: str) -> Verdict:
+    """The verdict of a scheme that signs the URL it was sent to when none is known: SIGNS
+    says what ("twilio signs the full URL it called"), HINT where the user finds it."""
+    return Verdict.fail("missing_url", f"{signs}, and no URL is known for this request", hint)
+
+
+def url_to_sign(url: str | None, covers: str) -> str:
+    """URL, which a scheme that signs the URL it is sent to needs to sign: a UsageError
+    when there is none (COVERS: "twilio signatures cover the full URL")."""
+    if not url:
+        from hookcli.errors import UsageError
+
+        raise UsageError(f"{covers}; a target URL is required")
+    return url
+
+
+def url_judged(
+    given: str,
+    header: str,
+    url: str | None,
+    matches: Callable[[str], bool | Verdict],
+    *,
+    signs: str,
+    url_hint: str,
+    mismatch: str,
+    mismatch_hint: str,
+    valid: str = "signature valid",
+) -> Verdict:
+    """A signature over the URL it was sent to and the request's fields (Twilio, Mandrill,
+    Plivo) judged, in this order: GIVEN, HEADER's value, empty is `missing`; no URL is
+    `missing_url` (SIGNS, URL_HINT); then MATCHES(url) decides: a verdict of its own (a
+    header the scheme cannot read), True (valid, with the message VALID) or False
+    (no_match, with MISMATCH and MISMATCH_HINT)."""
+    if not given:
+        return missing(header)
+    if not url:
+        return missing_url(signs, url_hint)
+    ok = matches(url)
+    if isinstance(ok, Verdict):
+        return ok
+    if ok:
+        return Verdict.valid(valid)
+    return Verdict.fail("no_match", mismatch, mismatch_hint)
+
+
 def check_secret(secret: str) -> Verdict | None:
     if not secret.strip():
         return Verdict.fail("bad_secret", "the secret is empty", "pass --secret with a value")

@@ -19,7 +19,6 @@ import hmac
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
-from hookcli.errors import UsageError
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
 from hookcli.signing.base import (
@@ -27,9 +26,11 @@ from hookcli.signing.base import (
     Verdict,
     check_age,
     missing,
+    missing_url,
     no_match,
     parse_timestamp,
     same,
+    url_to_sign,
     with_age,
 )
 
@@ -78,10 +79,7 @@ class ContentfulScheme(Scheme):
         url: str | None = None,
         msg_id: str | None = None,
     ) -> HeaderList:
-        if not url:
-            raise UsageError(
-                "contentful signatures cover the path called; a target URL is required"
-            )
+        url = url_to_sign(url, "contentful signatures cover the path called")
         ts = str(now * 1000)
         signed = {SIGNED_HEADERS: f"{SIGNED_HEADERS},{TIMESTAMP}", TIMESTAMP: ts}
         sig = signature(secret, canonical_path(url), signed, body)
@@ -113,9 +111,8 @@ class ContentfulScheme(Scheme):
         if isinstance(ms, Verdict):
             return ms
         if not url:
-            return Verdict.fail(
-                "missing_url",
-                "contentful signs the path it called, and no URL is known for this request",
+            return missing_url(
+                "contentful signs the path it called",
                 "pass the URL Contentful called (its path and query count) with --url",
             )
         # as verifyRequest: the named headers present, then the two the toolkit always signs

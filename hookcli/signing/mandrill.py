@@ -10,24 +10,21 @@ No timestamp is signed.
 
 from __future__ import annotations
 
-import base64
-import hmac
 import json
 from collections.abc import Sequence
 
-from hookcli.errors import UsageError
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
-from hookcli.signing.base import Scheme, Verdict, missing, same
-from hookcli.signing.twilio import form_params, string_to_sign
+from hookcli.signing import twilio
+from hookcli.signing.base import Scheme, Verdict, same, url_judged, url_to_sign
+from hookcli.signing.twilio import form_params
 
 HEADER = "X-Mandrill-Signature"
 EVENTS_FIELD = "mandrill_events"
 
 
 def signature(key: str, url: str, body: bytes) -> str:
-    data = string_to_sign(url, form_params(body)).encode("utf-8")
-    return base64.b64encode(hmac.new(key.encode("utf-8"), data, "sha1").digest()).decode()
+    return twilio.signature(key, url, form_params(body))
 
 
 class MandrillScheme(Scheme):
@@ -49,8 +46,7 @@ class MandrillScheme(Scheme):
         url: str | None = None,
         msg_id: str | None = None,
     ) -> HeaderList:
-        if not url:
-            raise UsageError("mandrill signatures cover the webhook URL; a target URL is required")
+        url = url_to_sign(url, "mandrill signatures cover the webhook URL")
         return [(HEADER, signature(secret, url, body))]
 
     def _verify(
@@ -63,21 +59,16 @@ class MandrillScheme(Scheme):
         url: str | None,
     ) -> Verdict:
         given = (hdr.get(headers, HEADER) or "").strip()
-        if not given:
-            return missing(HEADER)
-        if not url:
-            return Verdict.fail(
-                "missing_url",
-                "mandrill signs the webhook URL, and no URL is known for this request",
-                "pass the webhook URL exactly as configured in Mandrill with --url",
-            )
-        if same(signature(secret, url, body), given):
-            return Verdict.valid()
-        return Verdict.fail(
-            "no_match",
-            f"{HEADER} does not match {url} and the POST fields",
-            "wrong webhook key, a changed field, or not the webhook URL exactly as configured "
-            "(a trailing slash, http vs https and the query all count)",
+        return url_judged(
+            given,
+            HEADER,
+            url,
+            lambda u: same(signature(secret, u, body), given),
+            signs="mandrill signs the webhook URL",
+            url_hint="pass the webhook URL exactly as configured in Mandrill with --url",
+            mismatch=f"{HEADER} does not match {url} and the POST fields",
+            mismatch_hint="wrong webhook key, a changed field, or not the webhook URL exactly "
+            "as configured (a trailing slash, http vs https and the query all count)",
         )
 
     def event_type(self, headers: Sequence[tuple[str, str]], body: bytes) -> str | None:

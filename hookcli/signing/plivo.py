@@ -17,10 +17,9 @@ import secrets
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from hookcli.errors import UsageError
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
-from hookcli.signing.base import Scheme, Verdict, missing, same
+from hookcli.signing.base import Scheme, Verdict, missing, same, url_judged, url_to_sign
 from hookcli.signing.twilio import form_params
 
 V3 = "X-Plivo-Signature-V3"
@@ -93,8 +92,7 @@ class PlivoScheme(Scheme):
         url: str | None = None,
         msg_id: str | None = None,
     ) -> HeaderList:
-        if not url:
-            raise UsageError("plivo signatures cover the URL called; a target URL is required")
+        url = url_to_sign(url, "plivo signatures cover the URL called")
         n3 = n2 = msg_id or _nonce()
         return [
             (V2, v2_signature(secret, url, n2)),
@@ -120,23 +118,24 @@ class PlivoScheme(Scheme):
         nonce = (hdr.get(headers, nonce_header) or "").strip()
         if not nonce:
             return missing(nonce_header)
-        if not url:
-            return Verdict.fail(
-                "missing_url",
-                "plivo signs the URL it called, and no URL is known for this request",
-                "pass the URL Plivo called (scheme, host, path and query) with --url",
-            )
-        if header == V3:
-            expected = v3_signature(secret, url, body, nonce)
-            ok = any([same(expected, s.strip()) for s in given.split(",")])
-        else:
-            ok = same(v2_signature(secret, url, nonce), given)
-        if ok:
-            return Verdict.valid("signature valid" if header == V3 else "signature valid (V2)")
-        what = "the URL, the form fields and the nonce" if header == V3 else "the URL and nonce"
-        return Verdict.fail(
-            "no_match",
-            f"{header} does not match {what}",
-            "wrong auth token, a changed field, or not the exact URL Plivo called "
+        v3 = header == V3
+
+        def matches(url: str) -> bool:
+            if v3:
+                expected = v3_signature(secret, url, body, nonce)
+                return any([same(expected, s.strip()) for s in given.split(",")])
+            return same(v2_signature(secret, url, nonce), given)
+
+        what = "the URL, the form fields and the nonce" if v3 else "the URL and nonce"
+        return url_judged(
+            given,
+            header,
+            url,
+            matches,
+            signs="plivo signs the URL it called",
+            url_hint="pass the URL Plivo called (scheme, host, path and query) with --url",
+            mismatch=f"{header} does not match {what}",
+            mismatch_hint="wrong auth token, a changed field, or not the exact URL Plivo called "
             "(https vs http, host, path and query must match, e.g. behind ngrok)",
+            valid="signature valid" if v3 else "signature valid (V2)",
         )

@@ -21,6 +21,7 @@ from hookcli.signing.base import (
     check_age,
     json_object,
     missing,
+    missing_url,
     no_match,
     parse_timestamp,
     same,
@@ -286,9 +287,8 @@ class ProfileScheme(Scheme):
         if absent:
             return missing(*absent)
         if self.needs_url and not url:
-            return Verdict.fail(
-                "missing_url",
-                f"{p.name} signs the URL it called, and no URL is known for this request",
+            return missing_url(
+                f"{p.name} signs the URL it called",
                 "pass the URL the provider called with --url (scheme, host, path and query)",
             )
         values = self._values(

@@ -16,10 +16,9 @@ import hmac
 from collections.abc import Sequence
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from hookcli.errors import UsageError
 from hookcli.model import headers as hdr
 from hookcli.model.headers import HeaderList
-from hookcli.signing.base import Scheme, Verdict, missing, same
+from hookcli.signing.base import Scheme, Verdict, same, url_judged, url_to_sign
 
 HEADER = "X-Twilio-Signature"
 SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
@@ -57,7 +56,10 @@ def string_to_sign(url: str, params: Sequence[tuple[str, str]]) -> str:
     return url + "".join(k + v for k in sorted(by_name) for v in sorted(by_name[k]))
 
 
-def _signature(secret: str, url: str, params: Sequence[tuple[str, str]], alg: str) -> str:
+def signature(
+    secret: str, url: str, params: Sequence[tuple[str, str]], alg: str = "HMAC_SHA1"
+) -> str:
+    """base64 HMAC (ALG) of the string to sign: Twilio's signature, and Mandrill's."""
     data = string_to_sign(url, params).encode("utf-8")
     mac = hmac.new(secret.encode("utf-8"), data, _DIGESTS[alg]).digest()
     return base64.b64encode(mac).decode("ascii")
@@ -112,10 +114,9 @@ class TwilioScheme(Scheme):
     ) -> HeaderList:
         """Signs URL + form params of BODY; when URL carries ``bodySHA256`` (see
         :func:`url_for_body`), signs the URL alone, as Twilio does for JSON bodies."""
-        if not url:
-            raise UsageError("twilio signatures cover the full URL; a target URL is required")
+        url = url_to_sign(url, "twilio signatures cover the full URL")
         params = [] if BODY_HASH_PARAM in parse_qs(urlsplit(url).query) else form_params(body)
-        return [(HEADER, _signature(secret, url, params, "HMAC_SHA1"))]
+        return [(HEADER, signature(secret, url, params, "HMAC_SHA1"))]
 
     def _verify(
         self,
@@ -127,36 +128,35 @@ class TwilioScheme(Scheme):
         url: str | None,
     ) -> Verdict:
         given = (hdr.get(headers, HEADER) or "").strip()
-        if not given:
-            return missing(HEADER)
-        if not url:
-            return Verdict.fail(
-                "missing_url",
-                "twilio signs the full URL it called, and no URL is known for this request",
-                "pass the public URL Twilio called (scheme, host, path and query)",
-            )
-        alg = _algorithm(headers)
-        if alg not in _DIGESTS:
-            return Verdict.fail(
-                "malformed_header", f"unsupported algorithm {alg!r} in {SETTINGS_HEADER}"
-            )
-        query = parse_qs(urlsplit(url).query)
-        if BODY_HASH_PARAM in query:
-            params: list[tuple[str, str]] = []
-            if not same(query[BODY_HASH_PARAM][0], body_hash(body)):
+
+        def matches(url: str) -> bool | Verdict:
+            alg = _algorithm(headers)
+            if alg not in _DIGESTS:
                 return Verdict.fail(
-                    "no_match",
-                    f"{BODY_HASH_PARAM} in the URL does not match the SHA-256 of the body",
-                    "the body changed after signing",
+                    "malformed_header", f"unsupported algorithm {alg!r} in {SETTINGS_HEADER}"
                 )
-        else:
-            params = form_params(body) if _is_form(headers) else []
-        candidates = [_signature(secret, u, params, alg) for u in _url_variants(url)]
-        if any([same(c, given) for c in candidates]):
-            return Verdict.valid()
-        return Verdict.fail(
-            "no_match",
-            f"{HEADER} does not match {url} and the form parameters",
-            "wrong auth token, a changed parameter, or not the exact URL Twilio called "
-            "(https vs http, host, path and query must match, e.g. behind ngrok)",
+            query = parse_qs(urlsplit(url).query)
+            if BODY_HASH_PARAM in query:
+                params: list[tuple[str, str]] = []
+                if not same(query[BODY_HASH_PARAM][0], body_hash(body)):
+                    return Verdict.fail(
+                        "no_match",
+                        f"{BODY_HASH_PARAM} in the URL does not match the SHA-256 of the body",
+                        "the body changed after signing",
+                    )
+            else:
+                params = form_params(body) if _is_form(headers) else []
+            candidates = [signature(secret, u, params, alg) for u in _url_variants(url)]
+            return any([same(c, given) for c in candidates])
+
+        return url_judged(
+            given,
+            HEADER,
+            url,
+            matches,
+            signs="twilio signs the full URL it called",
+            url_hint="pass the public URL Twilio called (scheme, host, path and query)",
+            mismatch=f"{HEADER} does not match {url} and the form parameters",
+            mismatch_hint="wrong auth token, a changed parameter, or not the exact URL Twilio "
+            "called (https vs http, host, path and query must match, e.g. behind ngrok)",
         )
