@@ -60,13 +60,18 @@ def diff(
         from rich.text import Text
 
         from hookcli.model.escape import visible
+        from hookcli.render.colors import style
         from hookcli.render.console import stdout_console
         from hookcli.render.diff import entry_lines, summary_line
 
         hidden = len(diff_captures(cap_a, cap_b)) - len(entries) if ignore else 0
         console = stdout_console()
-        console.print(Text(f"--- a: {visible(label_a)}", style="red"), no_wrap=True, crop=True)
-        console.print(Text(f"+++ b: {visible(label_b)}", style="green"), no_wrap=True, crop=True)
+        console.print(
+            Text(f"--- a: {visible(label_a)}", style=style("removed")), no_wrap=True, crop=True
+        )
+        console.print(
+            Text(f"+++ b: {visible(label_b)}", style=style("added")), no_wrap=True, crop=True
+        )
         for line in entry_lines(entries, full):  # cut to the width, never wrapped
             console.print(line, crop=True, no_wrap=True, overflow="ellipsis")
         console.print(summary_line(len(entries), hidden))

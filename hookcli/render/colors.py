@@ -1,6 +1,7 @@
 """The one colour layer: what each part of a line means (its role) and how that role looks,
 as an ANSI code for the plain-string lines of the hot paths (listen, replay) and as a rich
-style for everything rendered by rich (ls, show). Imports nothing heavy."""
+style for everything rendered by rich (ls, show, diff) and drawn by the TUI (tui/colors.py
+turns the roles into Textual's styles). Imports nothing heavy."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ ROLES: dict[str, str] = {
     "pending": "yellow",
     "warning": "yellow",
     "source": "magenta",
+    "name": "cyan",  # a header's or a field's name (show), a key (the TUI's help)
+    "added": "green",  # diff: what b has and a lacks
+    "removed": "red",  # diff: what a has and b lacks
+    "changed": "yellow",  # diff: in both, not the same
     "dim": "dim",
     "bold": "bold",
     "plain": "",

@@ -12,9 +12,10 @@ from rich.text import Text
 from hookcli.delivery.compare import Pair, State
 from hookcli.model import answers
 from hookcli.model.escape import visible
+from hookcli.render.colors import style
 from hookcli.render.diff import entry_lines
 
-_STYLE = {"same": "green", "differs": "yellow", "failed": "red"}
+_STYLE = {"same": style("ok"), "differs": style("changed"), "failed": style("failed")}
 
 
 def _cut(text: Text) -> Text:
@@ -48,7 +49,7 @@ def pair_lines(p: Pair) -> Iterator[Text]:
 
 def summary(counts: Mapping[State, int]) -> Text:
     text = Text(f"{counts['same']} same, ")
-    text.append(f"{counts['differs']} differ", style="yellow" if counts["differs"] else "")
+    text.append(f"{counts['differs']} differ", style=_STYLE["differs"] if counts["differs"] else "")
     text.append(", ")
-    text.append(f"{counts['failed']} failed", style="red" if counts["failed"] else "")
+    text.append(f"{counts['failed']} failed", style=_STYLE["failed"] if counts["failed"] else "")
     return text

@@ -20,6 +20,7 @@ from hookcli.model import headers as hdrs
 from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible, visible_block
 from hookcli.model.units import human_size
+from hookcli.render.colors import style
 from hookcli.render.fit import Fitted, clip, hanging
 from hookcli.render.hexdump import hexdump
 
@@ -52,8 +53,8 @@ def heading(c: Capture) -> Iterator[RenderableType]:
     """The request line, and the facts: when, from where, source, size, provider."""
     when = datetime.fromisoformat(c.received_at).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     line = Text()
-    line.append(f"#{c.id} ", style="bold")
-    line.append(visible(c.method), style="bold")
+    line.append(f"#{c.id} ", style=style("id"))
+    line.append(visible(c.method), style=style("heading"))
     line.append(" " + visible(c.target) + f" HTTP/{c.http_version}")
     yield Fitted(lambda console, width: hanging(line, console, width, 0, 4))
     facts = [f"received {when}"]
@@ -117,13 +118,13 @@ def _pairs(
             yield Text(f"{titles[0]:<{name_w}}  {titles[1]}", style="bold")
         for k, v in pairs:
             lines = hanging(Text(v), console, width - name_w - 2, 0, 0)
-            first = Text(f"{k:<{name_w}}  ", style="cyan")
+            first = Text(f"{k:<{name_w}}  ", style=style("name"))
             yield first.append_text(lines[0])
             for more in lines[1:]:
                 yield Text(" " * (name_w + 2)).append_text(more)
         return
     for k, v in pairs:
-        entry = Text(k, style="cyan")
+        entry = Text(k, style=style("name"))
         entry.append(": " + v, style="")
         yield from hanging(entry, console, width, 0, 4)
 
@@ -237,7 +238,7 @@ def _attempt_lines(attempts: list[Attempt], console: Console, width: int) -> Ite
     for a in attempts:
         head = Text(datetime.fromisoformat(a.at).astimezone().strftime("%H:%M:%S"), style="dim")
         head.append("  ")
-        head.append(status_text(a.status), style="green" if a.ok else "red")
+        head.append(status_text(a.status), style=style("ok" if a.ok else "failed"))
         head.append(f"  {a.latency_ms:.0f} ms  ", style="dim")
         head.append(visible(a.target))
         if a.compare:

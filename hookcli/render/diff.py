@@ -14,8 +14,9 @@ from rich.text import Text
 from hookcli.model.diff import DiffEntry, unified
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
+from hookcli.render.colors import style
 
-_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
+_STYLE = {kind: style(kind) for kind in ("added", "removed", "changed")}
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 
 
@@ -66,16 +67,16 @@ def entry_lines(entries: Sequence[DiffEntry], full: bool = False) -> Iterator[Te
         line.append(visible(e.path), style="bold")
         line.append(": ")
         if e.kind == "added":
-            line.append(_value(e.b), style="green")
+            line.append(_value(e.b), style=_STYLE["added"])
             yield _line(line)
             if full:
-                yield from (_line(Text(t, style="green")) for t in _whole(e.b))
+                yield from (_line(Text(t, style=_STYLE["added"])) for t in _whole(e.b))
             continue
         if e.kind == "removed":
-            line.append(_value(e.a), style="red")
+            line.append(_value(e.a), style=_STYLE["removed"])
             yield _line(line)
             if full:
-                yield from (_line(Text(t, style="red")) for t in _whole(e.a))
+                yield from (_line(Text(t, style=_STYLE["removed"])) for t in _whole(e.a))
             continue
         elif e.path == "body" and isinstance(e.a, str) and isinstance(e.b, str):
             line.append("text differs", style="dim")
@@ -83,19 +84,19 @@ def entry_lines(entries: Sequence[DiffEntry], full: bool = False) -> Iterator[Te
             yield from _unified_lines(e.a, e.b)
             continue
         else:
-            line.append(_value(e.a), style="red")
+            line.append(_value(e.a), style=_STYLE["removed"])
             line.append(" -> ")
-            line.append(_value(e.b), style="green")
+            line.append(_value(e.b), style=_STYLE["added"])
         yield _line(line)
         if full and e.kind == "changed":
-            yield from (_line(Text(t, style="red")) for t in _whole(e.a))
-            yield from (_line(Text(t, style="green")) for t in _whole(e.b))
+            yield from (_line(Text(t, style=_STYLE["removed"])) for t in _whole(e.a))
+            yield from (_line(Text(t, style=_STYLE["added"])) for t in _whole(e.b))
 
 
 def _unified_lines(a: str, b: str) -> Iterator[Text]:
     for raw in unified(a, b):
-        style = {"+": "green", "-": "red", "@": "cyan"}.get(raw[:1], "")
-        yield _line(Text("    " + visible(raw), style=style))
+        look = {"+": _STYLE["added"], "-": _STYLE["removed"], "@": "cyan"}.get(raw[:1], "")
+        yield _line(Text("    " + visible(raw), style=look))
 
 
 def summary_line(count: int, hidden: int) -> Text:

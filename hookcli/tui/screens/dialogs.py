@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from hookcli.model.escape import visible, visible_block
+from hookcli.tui.colors import text_style
 from hookcli.tui.widgets.text_lines import TextLines
 
 KEYS: list[tuple[str, str]] = [
@@ -45,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
-        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(style=text_style("name", bold=True), no_wrap=True)
         table.add_column()
         for key, what in KEYS:
             table.add_row(key, what)

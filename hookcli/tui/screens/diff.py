@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 from hookcli.model.capture import Capture
 from hookcli.model.diff import DiffEntry, Row, diff_captures, document_lines, side_by_side
 from hookcli.model.escape import visible
+from hookcli.render.colors import style
 from hookcli.render.diff import entry_lines, summary_line
 from hookcli.tui.widgets.side_by_side import SideBySide
 
@@ -49,9 +50,13 @@ class DiffScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         title = Text()
-        title.append(f"a: #{self.a.id} {visible(self.a.method)} {visible(self.a.target)}", "red")
+        title.append(
+            f"a: #{self.a.id} {visible(self.a.method)} {visible(self.a.target)}", style("removed")
+        )
         title.append("   ")
-        title.append(f"b: #{self.b.id} {visible(self.b.method)} {visible(self.b.target)}", "green")
+        title.append(
+            f"b: #{self.b.id} {visible(self.b.method)} {visible(self.b.target)}", style("added")
+        )
         yield Static(title, id="diff-title", markup=False)
         lines = [*entry_lines(self.entries), summary_line(len(self.entries), 0)]
         with VerticalScroll(id="diff-summary"):

@@ -27,6 +27,7 @@ from hookcli.model.capture import Capture
 from hookcli.model.escape import visible
 from hookcli.store import NotFound, Store
 from hookcli.store.query import Filters
+from hookcli.tui.colors import text_style
 from hookcli.tui.search import run_filter
 from hookcli.tui.view import CaptureView, FilterError, Summary, parse_filter, summary_predicate
 from hookcli.tui.watcher import Follower
@@ -205,7 +206,7 @@ class MainScreen(Screen[None]):
         view = self.view
         text = Text()
         if self.problem:
-            text.append(self.problem, style="bold red")
+            text.append(self.problem, style=text_style("failed", bold=True))
         else:
             total = f"{len(view.rows):,} capture{'s' if len(view.rows) != 1 else ''}"
             if view.filtered:
@@ -217,7 +218,9 @@ class MainScreen(Screen[None]):
             if self.filter_pending:
                 text.append(" · filtering…", style="dim")
         if view.marks:
-            text.append(" · marked " + " ".join(f"#{m}" for m in view.marks), style="yellow")
+            text.append(
+                " · marked " + " ".join(f"#{m}" for m in view.marks), style=text_style("warning")
+            )
         text.append(f" · {visible(str(self.store.root))}", style="dim")
         self.query_one("#status", Static).update(text)
         cl = self.capture_list
@@ -272,7 +275,7 @@ class MainScreen(Screen[None]):
         try:
             f = parse_filter(text)
         except FilterError as e:
-            error.update(Text(visible(str(e)), style="red"))
+            error.update(Text(visible(str(e)), style=text_style("failed")))
             error.display = True
             return
         error.display = False

@@ -20,6 +20,7 @@ from hookcli.errors import HookcliError
 from hookcli.model.capture import Attempt, Capture
 from hookcli.model.escape import visible, visible_block
 from hookcli.store import Store
+from hookcli.tui.colors import text_style
 
 Remember = Callable[[str, bool], None]
 
@@ -42,10 +43,12 @@ def answer_text(attempt: Attempt) -> Text:
 
     text = Text()
     text.append(f"→ {visible(attempt.target)}  ")
-    text.append(status_text(attempt.status), style="bold green" if attempt.ok else "bold red")
+    text.append(
+        status_text(attempt.status), style=text_style("ok" if attempt.ok else "failed", bold=True)
+    )
     text.append(f"  {attempt.latency_ms:.0f} ms", style="dim")
     if attempt.error:
-        text.append("\n" + visible(attempt.error), style="red")
+        text.append("\n" + visible(attempt.error), style=text_style("failed"))
     if attempt.response_excerpt:
         text.append("\n" + visible_block(attempt.response_excerpt))
     return text
@@ -111,13 +114,13 @@ class ReplayScreen(ModalScreen[None]):
             )
             done = await core.send_all(plan, opts, self.store.add_attempts)
         except HookcliError as e:
-            self._show(Text(visible(f"error: {e}"), style="bold red"))
+            self._show(Text(visible(f"error: {e}"), style=text_style("failed", bold=True)))
             return
         finally:
             self.sending = False
         out = Text()
         for note in plan.notes:
-            out.append(visible(f"note: {note}\n"), style="yellow")
+            out.append(visible(f"note: {note}\n"), style=text_style("warning"))
         for delivery in done:
             for attempt in delivery.attempts:
                 out.append_text(answer_text(attempt))

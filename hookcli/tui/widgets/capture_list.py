@@ -25,6 +25,7 @@ from textual.widget import Widget
 from hookcli.model.escape import visible
 from hookcli.model.units import human_size
 from hookcli.render.row import CAPTURE_ROW, WIDE, Column, column_widths, heading
+from hookcli.tui.colors import role_style, signature_style
 from hookcli.tui.view import CaptureView, Summary
 
 SOURCE_MARK = {"fabricated": "fab", "imported": "imp"}
@@ -114,11 +115,6 @@ class CaptureList(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "capture-list--cursor",
         "capture-list--marked",
-        "capture-list--time",
-        "capture-list--provider",
-        "capture-list--valid",
-        "capture-list--invalid",
-        "capture-list--source",
         "capture-list--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -286,15 +282,14 @@ class CaptureList(ScrollView, can_focus=True):
         row_style = base
         if is_cursor:
             row_style = base + self.get_component_rich_style("capture-list--cursor")
+        # the columns ls has look as in ls (render/colors.py, via tui/colors.py)
         styles: dict[str, Style] = {
             "mark": self.get_component_rich_style("capture-list--marked"),
-            "time": self.get_component_rich_style("capture-list--time"),
-            "event": self.get_component_rich_style("capture-list--provider"),
-            "source": self.get_component_rich_style("capture-list--source"),
+            "id": role_style("id"),
+            "time": role_style("time"),
+            "signature": signature_style(cells["signature"]),
+            "source": role_style("source"),
         }
-        sig = cells["signature"]
-        if sig in ("valid", "invalid"):
-            styles["signature"] = self.get_component_rich_style(f"capture-list--{sig}")
         segments: list[Segment] = []
         for i, (name, cell_width, right) in enumerate(columns.cells()):
             if i:
