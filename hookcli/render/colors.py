@@ -97,21 +97,3 @@ class Paint:
     def role(self, role: str, text: str) -> str:
         code = self._codes.get(role) if self.color else None
         return f"{code}{text}{_RESET}" if code and text else text
-
-    def dim(self, text: str) -> str:
-        return self.role("dim", text)
-
-    def bold(self, text: str) -> str:
-        return self.role("bold", text)
-
-    def green(self, text: str) -> str:
-        return self.role("ok", text)
-
-    def red(self, text: str) -> str:
-        return self.role("failed", text)
-
-    def yellow(self, text: str) -> str:
-        return self.role("warning", text)
-
-    def cyan(self, text: str) -> str:
-        return self.role("event", text)

@@ -63,5 +63,5 @@ class DeliveryLines:
         if size is None or size > EXCERPT_BYTES:
             more.append("response cut at 4 KiB" + (f" of {size} bytes" if size else ""))
         if more:
-            shown.append(self.p.dim("    … (" + "; ".join(more) + ")"))
+            shown.append(self.p.role("dim", "    … (" + "; ".join(more) + ")"))
         return "\n".join(shown)
