@@ -181,6 +181,7 @@ def _send(port: int, n: int) -> list[int]:
     return ids
 
 
+@pytest.mark.long
 def test_keep_holds_exactly_n_across_restarts_and_from_config(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
