@@ -32,7 +32,10 @@ Your app and the listener
     for the rest of the page, as in a second terminal: it listens on a free port which
     later commands reach as `localhost:9000` (or the port its `--port` names), and the lines
     shown under it are compared with everything it printed when the page ends (or when
-    the next `listen` on the same port starts) and it gets Ctrl-C.
+    the next `listen` on the same port starts) and it gets Ctrl-C. Before the Ctrl-C the
+    harness waits, up to 5 s, until what it printed matches the page (a forward's line
+    comes just after the answer that let the page go on): lines a listener prints only
+    when stopped make every run of the page wait those 5 s.
 
 ngrok
     `listen --tunnel` runs against tests/fake_ngrok.py, the stand-in agent of the tunnel
