@@ -33,6 +33,14 @@ import pytest
 HOOKCLI = [sys.executable, "-m", "hookcli"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first, the rest in their order: pytest-xdist hands each worker
+    its share of the list from the front and steals from the back, so the long ones start
+    at once and the run ends with short tests on every worker, not one worker finishing a
+    long test while the others wait. (Every worker sorts alike, as xdist requires.)"""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def cli_env(store: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(HOOKCLI_STORE=str(store), NO_COLOR="1", TERM="dumb", COLUMNS="200")
@@ -123,7 +131,8 @@ def _run_in_process(
     _forget_loaded_config()
     code = 0
     try:
-        main()
+        with _command_built_once():
+            main()
     except SystemExit as e:
         code = _exit_status(e.code)
     except KeyboardInterrupt:
@@ -140,6 +149,32 @@ def _run_in_process(
         os.environ.update(saved[4])
         _forget_loaded_config()
     return subprocess.CompletedProcess([*HOOKCLI, *args], code, out.getvalue(), err.getvalue())
+
+
+#: the click command typer builds from hookcli's app (typer.main.get_command), by app: it
+#: describes the command line and holds nothing of a run (click makes a new Context for
+#: each), and building it costs more CPU than most commands (about 25 ms), so this process
+#: builds it once, as each `hookcli` process does
+_BUILT: dict[int, tuple[object, Any]] = {}
+
+
+@contextlib.contextmanager
+def _command_built_once() -> Any:
+    import typer.main
+
+    build = typer.main.get_command
+
+    def get_command(typer_instance: Any) -> Any:
+        key = id(typer_instance)
+        if key not in _BUILT:  # the app is kept with it: its id is not reused
+            _BUILT[key] = (typer_instance, build(typer_instance))
+        return _BUILT[key][1]
+
+    typer.main.get_command = get_command
+    try:
+        yield
+    finally:
+        typer.main.get_command = build
 
 
 def _exit_status(code: object) -> int:

@@ -133,6 +133,7 @@ def test_a_store_path_under_a_regular_file_is_one_line(tmp_path: Path) -> None:
 # -- modes the user chose ------------------------------------------------------------------
 
 
+@pytest.mark.long
 @needs_modes
 def test_a_0500_store_directory_is_read_and_left_0500(user_store: Path) -> None:
     os.chmod(user_store, 0o500)
@@ -149,6 +150,7 @@ def test_a_0500_store_directory_is_read_and_left_0500(user_store: Path) -> None:
     assert _state(user_store) == before
 
 
+@pytest.mark.long
 @needs_modes
 def test_0400_store_files_are_read_but_not_written(user_store: Path) -> None:
     for f in user_store.iterdir():
@@ -166,6 +168,7 @@ def test_0400_store_files_are_read_but_not_written(user_store: Path) -> None:
     assert _state(user_store) == before
 
 
+@pytest.mark.long
 @needs_modes
 def test_store_files_the_user_cannot_read_are_one_line(user_store: Path) -> None:
     for f in user_store.iterdir():

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hookcli.model.capture import Capture
 from hookcli.signing.classify import classify
 from hookcli.store import Store
@@ -125,6 +127,7 @@ def test_secret_from_env_json_output_and_missing_secret(store: Path) -> None:
     assert run(store, "verify", "42", "--secret", STRIPE).returncode == 1
 
 
+@pytest.mark.long
 def test_listen_secret_shows_state_live_and_in_ls(store: Path) -> None:
     lst = Listener(store, "--secret", f"stripe={STRIPE}")
     try:

@@ -17,6 +17,7 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,6 +164,7 @@ class Terminal:
         os.close(slave)
         self._chunks: list[bytes] = []
         self._done = threading.Event()
+        self._changed = threading.Condition()  # notified on every chunk and at the end
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -173,21 +175,34 @@ class Terminal:
                 break
             if not data:
                 break
-            self._chunks.append(data)
-        self._done.set()
+            with self._changed:
+                self._chunks.append(data)
+                self._changed.notify_all()
+        with self._changed:
+            self._done.set()
+            self._changed.notify_all()
 
     @property
     def text(self) -> str:
         raw = b"".join(self._chunks).decode("utf-8", errors="replace")
         return raw.replace("\r\n", "\n").replace("\r", "")
 
+    def wait_for(self, shown: Callable[[str], bool], deadline: float) -> bool:
+        """Wait until what the terminal shows satisfies SHOWN (woken by each new output,
+        not by a clock); False once the output has ended, or at DEADLINE, without it."""
+        with self._changed:
+            while not shown(self.text):
+                remaining = deadline - time.time()
+                if self._done.is_set() or remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True
+
     def type_answers(self, answers: list[str], deadline: float) -> None:
         """Type each answer when its `[y/N]: ` prompt has appeared."""
         for n, answer in enumerate(answers, 1):
-            while self.text.count("[y/N]: ") < n and time.time() < deadline:
-                if self.proc.poll() is not None:
-                    return
-                time.sleep(0.02)
+            if not self.wait_for(lambda text, n=n: text.count("[y/N]: ") >= n, deadline):
+                return
             os.write(self.master, answer.encode() + b"\n")
 
     def wait(self, timeout: float) -> int | None:
@@ -245,6 +260,8 @@ class Session:
     failures: list[str] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
     outputs: dict[int, str] = field(default_factory=dict)  # example line -> what it printed
+    #: seconds a listener gets, before its Ctrl-C, to print what the page shows under it
+    settle: float = 5.0
 
     def __post_init__(self) -> None:
         self.home = _short_home()
@@ -337,15 +354,15 @@ class Session:
         pidfile = self.tmp / f"pids-{ex.line}"
         env = dict(self.env, HOOKCLI_DOCS_PIDFILE=str(pidfile))
         bg = Background(ex, Terminal(command, env, self.home), pidfile, doc_port)
-        deadline = time.time() + 30
-        while time.time() < deadline and not bg.port:
-            shown = ANSI.sub("", bg.term.text)
-            m = re.search(r"(?:Listening on |\"url\":\s*\")http://[^:\s]+:(\d+)", shown)
-            if m:
-                bg.port = int(m.group(1))
-            elif bg.term.proc.poll() is not None:
-                break
-            time.sleep(0.05)
+
+        def started(text: str) -> bool:
+            m = re.search(
+                r"(?:Listening on |\"url\":\s*\")http://[^:\s]+:(\d+)", ANSI.sub("", text)
+            )
+            bg.port = int(m.group(1)) if m else 0
+            return m is not None
+
+        bg.term.wait_for(started, time.time() + 30)
         if not bg.port:  # it failed to start (as the page may say), or hangs silent
             code = bg.term.wait(5)
             if code is None:
@@ -362,7 +379,12 @@ class Session:
     def _stop(self, bg: Background) -> None:
         """Ctrl-C, as the user would press it: SIGINT to hookcli (a pipe after it then ends
         on its own); then the output the page shows under the command is compared."""
-        time.sleep(0.2)  # lines for the last requests are printed just after answering
+        # lines for the last requests (their forwards) may be printed just after the answer
+        # that let the page go on: wait for the lines the page shows, at most SETTLE seconds
+        expected = normalize("\n".join(bg.example.expected))
+        bg.term.wait_for(
+            lambda text: matches(expected, self.normalize(text)), time.time() + self.settle
+        )
         pids = bg.pidfile.read_text().split() if bg.pidfile.exists() else []
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):

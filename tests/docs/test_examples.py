@@ -32,7 +32,10 @@ Your app and the listener
     for the rest of the page, as in a second terminal: it listens on a free port which
     later commands reach as `localhost:9000` (or the port its `--port` names), and the lines
     shown under it are compared with everything it printed when the page ends (or when
-    the next `listen` on the same port starts) and it gets Ctrl-C.
+    the next `listen` on the same port starts) and it gets Ctrl-C. Before the Ctrl-C the
+    harness waits, up to 5 s, until what it printed matches the page (a forward's line
+    comes just after the answer that let the page go on): lines a listener prints only
+    when stopped make every run of the page wait those 5 s.
 
 ngrok
     `listen --tunnel` runs against tests/fake_ngrok.py, the stand-in agent of the tunnel
@@ -60,12 +63,32 @@ from tests.receiver import Receiver
 PAGES = sorted(
     str(p.relative_to(ROOT)) for p in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
 )
+#: pages whose examples take 4 s or more on a quiet machine: run first (tests/conftest.py)
+LONG_PAGES = {
+    f"docs/{name}.md"
+    for name in (
+        "replay",
+        "listen",
+        "rm",
+        "forwarding",
+        "providers/stripe",
+        "ls",
+        "import",
+        "store-cmd",
+        "export",
+        "fabricate",
+        "verify",
+        "ci",
+    )
+}
 
 
-def run_page(page: str, tmp: Path, examples: Sequence[Example | File] | None = None) -> Session:
+def run_page(
+    page: str, tmp: Path, examples: Sequence[Example | File] | None = None, settle: float = 5.0
+) -> Session:
     receiver = Receiver().start()
     try:
-        session = Session(page, tmp, int(receiver.url.rsplit(":", 1)[1]))
+        session = Session(page, tmp, int(receiver.url.rsplit(":", 1)[1]), settle=settle)
         try:
             for ex in examples if examples is not None else steps((ROOT / page).read_text(), page):
                 session.run(ex)
@@ -76,7 +99,9 @@ def run_page(page: str, tmp: Path, examples: Sequence[Example | File] | None = N
     return session
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    "page", [pytest.param(p, marks=pytest.mark.long) if p in LONG_PAGES else p for p in PAGES]
+)
 def test_page_examples_run_as_written(page: str, tmp_path: Path) -> None:
     text = (ROOT / page).read_text()
     assert not stray_commands(text, page), "put these in ```console blocks"
@@ -125,7 +150,8 @@ def test_a_drifted_example_fails(tmp_path: Path) -> None:
         ]
     )
     examples = parse(page, "drift.md")
-    session = run_page("drift.md", tmp_path, examples)
+    # the listener never prints the line the page shows: it gets 0.5 s, not 5, to print it
+    session = run_page("drift.md", tmp_path, examples, settle=0.5)
     report = "\n".join(session.failures)
     assert "drift.md:2: $ hookcli --version" in report and "0.0.0-not-this" in report
     assert "drift.md:4: $ hookcli show 1\n  exit code 1, the page says 0" in report

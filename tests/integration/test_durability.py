@@ -8,6 +8,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Listener, run, run_json
 
 
@@ -41,6 +43,7 @@ def test_every_answered_request_survives_sigkill(store: Path) -> None:
     assert [r["id"] for r in rows] == list(range(300, 0, -1))
 
 
+@pytest.mark.long
 def test_listen_under_load_while_other_processes_rm_and_ls(store: Path) -> None:
     lst = Listener(store)
     acked: list[int] = []

@@ -171,6 +171,7 @@ def test_curl_commands_send_the_captured_bytes(
         assert got.body == body, target
 
 
+@pytest.mark.long
 @pytest.mark.skipif(shutil.which("http") is None, reason="HTTPie is a test dependency")
 def test_httpie_commands_send_the_captured_bytes(
     caught: Path, receiver: Receiver, tmp_path: Path

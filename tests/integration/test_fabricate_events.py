@@ -1,4 +1,4 @@
-"""Every built-in event of Stripe, Paddle and Discord, end to end in process:
+"""Every built-in event of Stripe, Paddle and Discord, end to end in process (conftest's run()):
 `hookcli fabricate EVENT --to` a real aiohttp receiver on loopback, and what arrived is
 accepted by the provider's official library and parsed into its typed object (stripe's
 construct_event, paddle-python-sdk's Event.from_dict, Discord's snowflakes)."""
@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from hookcli.cli.main import app
 from hookcli.events import catalog
 from hookcli.signing.discord import public_key_hex
 from tests import official
+from tests.conftest import run
 from tests.receiver import Receiver, Seen
 
 STRIPE = "whsec_fabricate_events_0123456789"
@@ -29,12 +28,10 @@ CASES = [(p, e) for p in SIGNING for e in catalog.list_events(p)]
 
 def fabricate(tmp_path: Path, receiver: Receiver, provider: str, event: str) -> Seen:
     to = f"{receiver.url}/hooks/{provider}"
-    result = CliRunner().invoke(
-        app,
-        ["fabricate", provider, event, "--secret", SIGNING[provider], "--to", to],
-        env={"HOOKCLI_STORE": str(tmp_path / "store"), "HOOKCLI_CONFIG": str(tmp_path / "none")},
-    )
-    assert result.exit_code == 0, result.output
+    store, config = tmp_path / "store", str(tmp_path / "none")
+    args = ["fabricate", provider, event, "--secret", SIGNING[provider], "--to", to]
+    result = run(store, *args, HOOKCLI_CONFIG=config)
+    assert result.returncode == 0, result.stderr
     (seen,) = receiver.wait(1)
     return seen
 

@@ -7,6 +7,8 @@ import base64
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from hookcli.signing import registry
 from hookcli.signing.discord import public_key_hex
 from hookcli.signing.profile_scheme import ProfileScheme
@@ -58,6 +60,7 @@ NO_EVENT = {
 }
 
 
+@pytest.mark.long
 def test_fabricated_events_verify_live_and_with_verify(tmp_path: Path) -> None:
     listen_store, fab_store = tmp_path / "listen", tmp_path / "fab"
     args = [a for p, s in SECRETS.items() for a in ("--secret", f"{p}={s}")]

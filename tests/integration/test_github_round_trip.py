@@ -1,5 +1,5 @@
-"""Every built-in GitHub event through `hookcli fabricate --to` (in process, typer's
-CliRunner) to a real aiohttp receiver on loopback: what arrives is accepted by gidgethub's
+"""Every built-in GitHub event through `hookcli fabricate --to` (in process, conftest's
+run()) to a real aiohttp receiver on loopback: what arrives is accepted by gidgethub's
 ``Event.from_http`` (X-Hub-Signature-256 checked, event read from the headers), validates
 against octokit's schema for its event and action, and the recorded capture verifies."""
 
@@ -9,11 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from hookcli.cli.main import app
 from hookcli.events.builder import list_events
 from tests import official
+from tests.conftest import run
 from tests.receiver import Receiver
 from tests.unit.events.test_github_events import schema_name, validator
 
@@ -21,8 +20,9 @@ SECRET = "gh-round-trip-secret"
 
 
 def invoke(store: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args), env={"HOOKCLI_STORE": str(store), "NO_COLOR": "1"})
-    return result.exit_code, result.output
+    """The exit code and what the command printed, stdout then stderr."""
+    result = run(store, *args)
+    return result.returncode, (result.stdout + result.stderr).decode()
 
 
 @pytest.mark.parametrize("event", list_events("github"))

@@ -181,6 +181,7 @@ def _send(port: int, n: int) -> list[int]:
     return ids
 
 
+@pytest.mark.long
 def test_keep_holds_exactly_n_across_restarts_and_from_config(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,11 +206,15 @@ def test_keep_holds_exactly_n_across_restarts_and_from_config(
 
 
 def _big_store(root: Path) -> None:
+    """A store of about 45 MB, a third of it deleted: a compaction copies for long enough
+    to be killed at several points of the copy. Few big captures (3,000 of 15 kB), not many
+    small ones: the copy takes as long, the checks after each kill read 10 times fewer
+    records."""
     st = Store(root)
-    body = b"y" * 1500
+    body = b"y" * 15_000
     for k in range(30):
-        st.add([Capture("POST", f"/b/{k}/{i}", "", [("A", "b")], body) for i in range(1000)])
-    st.delete(range(1, 30_001, 3))
+        st.add([Capture("POST", f"/b/{k}/{i}", "", [("A", "b")], body) for i in range(100)])
+    st.delete(range(1, 3_001, 3))
     st.close()
 
 
@@ -229,6 +234,7 @@ def _kill_when(proc: subprocess.Popen[bytes], copy: Path, size: int) -> bool:
     return copy.exists()
 
 
+@pytest.mark.long
 def test_sigkill_during_compaction_loses_nothing(tmp_path: Path) -> None:
     pristine = tmp_path / "pristine"
     _big_store(pristine)

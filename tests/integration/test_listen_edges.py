@@ -213,6 +213,7 @@ def _low_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (48, 100))
 
 
+@pytest.mark.long
 def test_descriptor_limit_is_raised_then_one_warning_and_recovery(store: Path) -> None:
     lst = Listener(store, preexec_fn=_low_fd_limit)
     flood: list[socket.socket] = []

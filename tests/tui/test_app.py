@@ -102,6 +102,7 @@ def test_deletes_and_clears_by_other_processes_show(store: Path) -> None:
     drive(store, scenario)
 
 
+@pytest.mark.long
 def test_filter_applies_as_you_type(store: Path) -> None:
     add(
         store,
