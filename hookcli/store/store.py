@@ -382,8 +382,8 @@ def _capture(files: LogFiles, fd: int, put: fmt.IndexEntry) -> Capture:
     """The capture of the put entry PUT; a record it cannot be made from is damage."""
     doc = files.read_doc(fd, put["off"], put["len"], put["id"])
     try:
-        return Capture.from_record(doc)
-    except (KeyError, TypeError, ValueError) as e:
+        return fmt.capture_of(doc)
+    except fmt.FormatError as e:
         raise StoreCorrupt(files.log_path, f"bad record at byte {put['off']} ({e})") from e
 
 
