@@ -280,6 +280,30 @@ class Store(Deleting):
         ranges of the wanted records, then each is read once, so the cost is O(store),
         never O(store) per capture as a `get` per id would be. IDS limits the walk (it ends
         below the smallest); MATCH, RECORD_MATCH and STOP are as in `summaries`."""
+        for _, doc in self._placed(ids, match, record_match, stop):
+            yield doc
+
+    def captures(
+        self,
+        ids: Collection[int] | None = None,
+        match: SummaryFilter | None = None,
+        record_match: RecordFilter | None = None,
+        stop: SummaryFilter | None = None,
+    ) -> Iterator[Capture]:
+        """`records` as Captures (attempts not included): what `export` writes. A record
+        that makes none is damage, as for `get` (StoreCorrupt naming its byte)."""
+        files = self._files
+        for off, doc in self._placed(ids, match, record_match, stop):
+            yield _made(files, off, doc)
+
+    def _placed(
+        self,
+        ids: Collection[int] | None,
+        match: SummaryFilter | None,
+        record_match: RecordFilter | None,
+        stop: SummaryFilter | None,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(log offset, record) for `records` and `captures`."""
         files = self._files
         with access(self.root, files.writable):
             fd, end = files.snapshot()
@@ -294,7 +318,7 @@ class Store(Deleting):
             for off, length, cid in reversed(ranges):
                 doc = files.read_doc(fd, off, length, cid)
                 if record_match is None or record_match(doc):
-                    yield doc
+                    yield off, doc
 
     def stored_by_id(self, ids: Collection[int]) -> list[Stored]:
         """The live captures among IDS, oldest first, as their index summaries, each
@@ -380,11 +404,16 @@ class Store(Deleting):
 
 def _capture(files: LogFiles, fd: int, put: fmt.IndexEntry) -> Capture:
     """The capture of the put entry PUT; a record it cannot be made from is damage."""
-    doc = files.read_doc(fd, put["off"], put["len"], put["id"])
+    return _made(files, put["off"], files.read_doc(fd, put["off"], put["len"], put["id"]))
+
+
+def _made(files: LogFiles, off: int, doc: dict[str, Any]) -> Capture:
+    """The capture of the record DOC read at log offset OFF; one it cannot be made from
+    is damage."""
     try:
         return fmt.capture_of(doc)
     except fmt.FormatError as e:
-        raise StoreCorrupt(files.log_path, f"bad record at byte {put['off']} ({e})") from e
+        raise StoreCorrupt(files.log_path, f"bad record at byte {off} ({e})") from e
 
 
 def parse_id(text: str) -> int:

@@ -202,6 +202,22 @@ def test_a_record_holding_another_capture_id(tmp_path: Path) -> None:
     _refuses_to_write(root)
 
 
+def test_a_record_that_makes_no_capture(tmp_path: Path) -> None:
+    """Capture 6's record with a body_encoding nobody writes (same length): `check` says
+    it cannot be read, and `show` and `export` refuse it at the same byte, the same way
+    (not as an unexpected error)."""
+    root = _fill(tmp_path / "s")
+    log = root / "captures.jsonl"
+    lines = _lines(log)
+    lines[5] = lines[5].replace(b'"body_encoding":"utf-8"', b'"body_encoding":"utf-9"')
+    log.write_bytes(b"".join(lines))
+    offset = _offset_of_problem(root)
+    assert offset == sum(map(len, lines[:5]))
+    for args in (["show", "6"], ["export", "6", "--format", "curl"]):
+        err = _error(run(root, *args))
+        assert str(log) in err and f"byte {offset}" in err and "unexpected" not in err, args
+
+
 @pytest.mark.parametrize(
     "line",
     [
