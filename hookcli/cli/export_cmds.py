@@ -91,7 +91,6 @@ def export(
 ) -> None:
     """Write captures as test fixtures, curl or httpie commands, or a HAR file."""
     from hookcli import export as core
-    from hookcli.model.capture import Capture
     from hookcli.store.query import Filters
 
     if format_ not in _FORMATS:
@@ -118,13 +117,12 @@ def export(
 
     st = open_store(store)
     wanted = set(st.resolve(ids)) if ids else None
-    docs = st.records(
+    stored = st.captures(
         wanted, filters.summary_query(), filters.record_query(), filters.stop_before()
     )
 
     def captures() -> Iterator[Capture]:
-        for doc in docs:
-            cap = Capture.from_record(doc)
+        for cap in stored:
             yield redactor(cap) if redactor is not None else cap
 
     selected = captures()

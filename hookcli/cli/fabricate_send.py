@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urlsplit
 
+from hookcli.cli.interrupt import run_stoppable
 from hookcli.delivery.client import new_session, send
 from hookcli.delivery.prepare import host_header, public_url
 from hookcli.events.builder import FabricatedRequest
@@ -36,7 +36,7 @@ def send_and_record(
             outcome = await send(session, req.method, req.url, wire_headers, req.body, timeout)
         return outcome.attempt
 
-    attempt = asyncio.run(go())
+    attempt = run_stoppable(go())
     attempt.base = public_url(f"{parts.scheme}://{parts.netloc}")
     cap.response = {"status": attempt.status}
     cap.replays.append(attempt)

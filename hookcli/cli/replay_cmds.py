@@ -153,10 +153,9 @@ def replay(
 ) -> None:
     """Send captures again: same method, path, headers and byte-exact body, or re-signed;
     with --compare, to two versions of the app, answers compared."""
-    import asyncio
-
     from hookcli import config
     from hookcli.cli.capture_cmds import parse_header
+    from hookcli.cli.interrupt import run_stoppable
     from hookcli.delivery import replay as core
     from hookcli.model.units import parse_duration
     from hookcli.render.colors import terminal_width, use_color
@@ -221,7 +220,7 @@ def replay(
     started = time.perf_counter()
     interrupted = False
     try:
-        done = asyncio.run(core.send_all(plan, opts, db.add_attempts, shown))
+        done = run_stoppable(core.send_all(plan, opts, db.add_attempts, shown))
     except KeyboardInterrupt:  # what was in flight is recorded as stopped; say what was done
         interrupted = True
         done = [d for d in plan.deliveries if d.attempts]

@@ -29,9 +29,8 @@ def run_compare(
     cfg: Config,
     json_out: bool,
 ) -> None:
-    import asyncio
-
     from hookcli import config
+    from hookcli.cli.interrupt import run_stoppable
     from hookcli.delivery import compare as core
     from hookcli.delivery import replay
     from hookcli.render import compare as lines
@@ -57,7 +56,7 @@ def run_compare(
 
     interrupted = False
     try:
-        asyncio.run(replay.send_all(the_plan.sends, opts, db.add_attempts, seen))
+        run_stoppable(replay.send_all(the_plan.sends, opts, db.add_attempts, seen))
     except KeyboardInterrupt:  # what was in flight is recorded as stopped: finish the report
         interrupted = True
     show(list(collator.rest()))

@@ -230,11 +230,11 @@ class CatchUp(StoreFiles):
             op: fmt.LogOp = fmt.loads(line)  # type: ignore[assignment]
         except fmt.FormatError as e:
             raise StoreCorrupt(self.log_path, e.at(f" at byte {off}")) from e
-        cid = op.get("id")
-        if op.get("op") == "put" and isinstance(cid, int) and cid <= last:
-            raise StoreCorrupt(
-                self.log_path, f"capture id {cid} at byte {off} after id {last}: ids must ascend"
-            )
+        problem = fmt.log_problem(op, off == 0)
+        if problem is None and op["op"] == "put":
+            problem = fmt.out_of_order(op["id"], last)
+        if problem is not None:  # as `store check` says it
+            raise StoreCorrupt(self.log_path, f"byte {off}: {problem}")
         return self._entry_of(op, off, len(line))
 
     def _entry_of(self, op: fmt.LogOp, off: int, length: int) -> fmt.IndexEntry:

@@ -3,7 +3,9 @@
 Opening a store reads only the index's last line, so damage in the middle of a file shows
 up only when something reads there. This reads both files to the end: every log line must
 be a known operation with the fields it needs, capture ids must ascend, and every index
-line must describe its log line (same operation, id, offsets). Crash residue that the
+line must describe its log line (same operation, id, offsets). The rules for one line
+are format.py's (`load_index`, `log_problem`, `out_of_order`, records.py's `capture_of`), which the
+readers apply to the lines they read: one owner each. Crash residue that the
 next write repairs by itself (a torn last line, an index behind or ahead of the log) is
 reported as a note, not a problem.
 
@@ -17,16 +19,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from hookcli.model.capture import Capture
 from hookcli.paths import check_private_dir, open_readonly
 from hookcli.store import format as fmt
+from hookcli.store import records
 from hookcli.store.files import StoreCorrupt, StoreUnavailable
 from hookcli.store.log import INDEX_NAME, LOCK_NAME, LOG_NAME
 
 _CHUNK = 4 << 20
-_RECORD_FIELDS = {"id": int, "received_at": str, "method": str, "path": str, "body": str}
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,7 @@ class Report:
         return not self.problems
 
 
-@dataclass(frozen=True)
-class _LogLine:
+class _LogLine(NamedTuple):  # a tuple: a frozen dataclass costs 1 us a line to make
     op: str
     cid: int | None
     start: int
@@ -155,70 +155,38 @@ def _check_log(fd: int, size: int, path: Path, report: Report) -> list[_LogLine]
                 )
             )
             break
-        report.lines += 1
-
-        def bad(message: str, at: int = start) -> None:
-            report.problems.append(Finding(path, at, message))
-
         try:
             op = fmt.loads(line)
         except fmt.FormatError as e:
             detail = f" ({e.detail})" if e.detail else ""
-            bad(f"expected a JSON object, found {_excerpt(line)}{detail}")
+            found = f"expected a JSON object, found {_excerpt(line)}{detail}"
+            report.problems.append(Finding(path, start, found))
             out.append(_LogLine("?", None, start, end))
             continue
         kind = op.get("op")
         cid = op.get("id") if kind in ("put", "attempt") else None
         out.append(_LogLine(str(kind), cid if isinstance(cid, int) else None, start, end))
-        if kind == "put":
-            problem = _record_problem(op)
-            if problem:
-                bad(problem)
-            elif op["id"] <= last_put:
-                bad(f"capture id {op['id']} after id {last_put}: ids must ascend")
-            else:
-                last_put = op["id"]
-                live.add(op["id"])
-        elif kind == "attempt":
-            if not isinstance(op.get("id"), int) or op.get("kind") not in ("forwards", "replays"):
-                bad('expected an attempt with an "id" and a "kind" of forwards or replays')
-            elif not isinstance(op.get("attempt"), dict):
-                bad('expected the attempt itself under "attempt"')
+        problem = fmt.log_problem(op, start == 0)
+        if problem is None and kind == "put":
+            problem = fmt.out_of_order(op["id"], last_put) or _capture_problem(op["doc"])
+        if problem is not None:
+            report.problems.append(Finding(path, start, problem))
+        elif kind == "put":
+            last_put = op["id"]
+            live.add(op["id"])
         elif kind == "del":
-            ids = op.get("ids")
-            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-                bad('expected "ids", a list of capture ids, in a del line')
-            else:
-                live.difference_update(ids)
-        elif kind == "meta":
-            if start != 0:
-                bad("a meta line may only start the log")
-            elif not isinstance(op.get("next_id"), int):
-                bad('expected "next_id" in the meta line')
-        else:
-            bad(f"unknown operation {kind!r} (expected put, attempt, del or meta)")
+            live.difference_update(op["ids"])
+    report.lines = len(out)
     report.captures = len(live)
     return out
 
 
-def _record_problem(op: dict[str, Any]) -> str | None:
-    cid = op.get("id")
-    if not isinstance(cid, int) or isinstance(cid, bool) or cid <= 0:
-        return f"expected a positive capture id, found {cid!r}"
-    doc = op.get("doc")
-    if not isinstance(doc, dict):
-        return f'capture {cid}: expected its record under "doc"'
-    for name, kind in _RECORD_FIELDS.items():
-        if not isinstance(doc.get(name), kind):
-            return f"capture {cid}: the record has no {name} {kind.__name__}"
-    if doc["id"] != cid:
-        return f"capture {cid}: the record says id {doc['id']}"
-    if not isinstance(doc.get("headers"), list):
-        return f"capture {cid}: the record's headers are not a list"
-    try:  # what `show` makes of it
-        Capture.from_record(cast(fmt.CaptureRecord, doc))  # checked above, field by field
-    except (KeyError, TypeError, ValueError) as e:
-        return f"capture {cid}: the record cannot be read ({e})"
+def _capture_problem(doc: dict[str, Any]) -> str | None:
+    """What `show` would find wrong making the record into a Capture, or None."""
+    try:
+        records.capture_of(cast(fmt.CaptureRecord, doc))  # put_problem checked its fields
+    except fmt.FormatError as e:
+        return str(e)
     return None
 
 
@@ -257,17 +225,16 @@ def _check_index(
             return
         want = log[i]
         i += 1
-        try:
+        try:  # the fields each op needs, "end" and "n" among them (format.py's rule)
             entry = fmt.load_index(line)  # type: ignore[assignment]
-            op, end = entry["op"], int(entry["end"])
-            int(entry["n"])
-        except (ValueError, KeyError, TypeError) as e:
+        except fmt.FormatError as e:
             report.problems.append(
                 Finding(path, start, f"expected an index entry, found {_excerpt(line)} ({e})")
             )
             continue
         if want.op == "?":
             continue  # the log line itself was reported
+        op, end = entry["op"], entry["end"]
         wrong = None
         if op != want.op or end != want.end:
             wrong = (

@@ -33,6 +33,7 @@ lines in between, and compaction moves lines by rewriting those bytes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, NotRequired, Required, TypedDict
 
@@ -393,20 +394,79 @@ def _summary_problem(cid: int, s: dict[str, Any]) -> str | None:
 
 def load_doc(line: bytes, cid: int | None = None) -> CaptureRecord:
     """The capture record of the put log LINE (its newline included), which must be
-    capture CID's when given."""
+    capture CID's when given (`put_problem`)."""
     if not line.endswith(b"\n"):
         raise FormatError("not a whole put line", "the index's byte range does not match the log")
-    try:
-        op = loads(line)
-        doc: CaptureRecord = op["doc"]
-    except (KeyError, TypeError) as e:
-        raise FormatError("not a put line", repr(e)) from e
-    if cid is not None and op.get("id") != cid:
-        raise FormatError(
-            f"capture {op.get('id')!r} where the index has capture {cid}",
-            "ids must ascend",
-        )
+    op = loads(line)
+    problem = put_problem(op, cid)
+    if problem:
+        raise FormatError("not the put line of the capture", problem)
+    doc: CaptureRecord = op["doc"]
     return doc
+
+
+# -- the rules a damaged store breaks: one owner each, for `store check` and the readers ----
+
+#: the fields every capture record has, with their types
+_RECORD_FIELDS = {"id": int, "received_at": str, "method": str, "path": str, "body": str}
+
+
+def out_of_order(cid: int, before: int) -> str | None:
+    """Capture ids ascend: what is wrong with a put of capture CID after one of capture
+    BEFORE (0: none), or None."""
+    if cid <= before:
+        return f"capture id {cid} after id {before}: ids must ascend"
+    return None
+
+
+def put_problem(op: Mapping[str, Any], cid: int | None = None) -> str | None:
+    """A put log line holds its capture: a positive id (CID when given) and, under "doc",
+    a record with the same id and the fields every record has. What is wrong, or None."""
+    found = op.get("id")
+    if op.get("op") != "put":
+        return f"expected a put line, found {op.get('op')!r}"
+    if not isinstance(found, int) or isinstance(found, bool) or found <= 0:
+        return f"expected a positive capture id, found {found!r}"
+    if cid is not None and found != cid:
+        return f"capture {found} where the index has capture {cid}: the index no longer matches"
+    doc = op.get("doc")
+    if not isinstance(doc, dict):
+        return f'capture {found}: expected its record under "doc"'
+    for name, kind in _RECORD_FIELDS.items():
+        if not isinstance(doc.get(name), kind):
+            return f"capture {found}: the record has no {name} {kind.__name__}"
+    if doc["id"] != found:
+        return f"capture {found}: the record says id {doc['id']}"
+    if not isinstance(doc.get("headers"), list):
+        return f"capture {found}: the record's headers are not a list"
+    return None
+
+
+def log_problem(op: Mapping[str, Any], first: bool) -> str | None:
+    """What is wrong with one log line on its own (FIRST: it starts the log), or None: a
+    known operation with the fields it needs. Capture ids ascending (`out_of_order`) and
+    a record making a Capture (records.capture_of) are the caller's to add."""
+    kind = op.get("op")
+    if kind == "put":
+        return put_problem(op)
+    if kind == "attempt":
+        if not isinstance(op.get("id"), int) or op.get("kind") not in ("forwards", "replays"):
+            return 'expected an attempt with an "id" and a "kind" of forwards or replays'
+        if not isinstance(op.get("attempt"), dict):
+            return 'expected the attempt itself under "attempt"'
+        return None
+    if kind == "del":
+        ids = op.get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            return 'expected "ids", a list of capture ids, in a del line'
+        return None
+    if kind == "meta":
+        if not first:
+            return "a meta line may only start the log"
+        if not isinstance(op.get("next_id"), int):
+            return 'expected "next_id" in the meta line'
+        return None
+    return f"unknown operation {kind!r} (expected put, attempt, del or meta)"
 
 
 def index_version(entry: IndexEntry) -> int:

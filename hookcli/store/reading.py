@@ -40,12 +40,8 @@ class Reading(StoreFiles):
             length = entry.get("len")
             begins = entry["end"] - length if isinstance(length, int) else None
             if entry["op"] == "put":
-                if later is not None and entry["id"] >= later[1]:
-                    raise StoreCorrupt(
-                        self.index_path,
-                        f"capture id {later[1]} at byte {later[0]} after id {entry['id']}:"
-                        " ids must ascend",
-                    )
+                if later is not None and (wrong := fmt.out_of_order(later[1], entry["id"])):
+                    raise StoreCorrupt(self.index_path, f"byte {later[0]}: {wrong}")
                 later = (at, entry["id"])
             yield entry
 

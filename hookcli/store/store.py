@@ -5,9 +5,8 @@ next id), `summaries` reads the index newest first and stops at its limit, `get(
 reads one record, `get(N)` bisects the index, `info` reads the index's last line. Safe
 to use from several processes at once (see log.py).
 
-Deleting (`delete`, `prune`, retention in `add`) appends; the space comes back when the
-store compacts (compact.py), which a deleting process does by itself once deleted
-captures hold more than half the log and more than 1 MiB.
+Deleting (`delete`, `prune`, `retain`, retention in `add`) appends; the space comes back
+when the store compacts: the deleting methods are in deleting.py, mixed in here.
 
 Reading methods (`summaries`, `get`, `resolve`) create nothing and change no file or mode:
 on a path with no store they see an empty one. Only writing methods create the store.
@@ -20,7 +19,6 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,13 +26,13 @@ import orjson
 
 from hookcli.errors import HookcliError, UsageError
 from hookcli.model.capture import Attempt, Capture
-from hookcli.store import compact
 from hookcli.store import format as fmt
-from hookcli.store.compact import Compacted
+from hookcli.store import records
+from hookcli.store.deleting import Deleting
 from hookcli.store.files import StoreCorrupt
 from hookcli.store.log import LogFiles, Prepared, Stats, access
 from hookcli.store.snapshot import Snapshot, Stored, stored
-from hookcli.store.walk import beyond, live_puts, weigh, weighted
+from hookcli.store.walk import beyond, live_puts, weigh
 from hookcli.store.walk import oldest as oldest_live
 
 Summary = dict[str, Any]
@@ -75,7 +73,7 @@ class Info:
     newest: Summary | None
 
 
-class Store:
+class Store(Deleting):
     def __init__(self, root: Path):
         self.root = root
         # file descriptors and cursors are per thread: the server writes from its loop,
@@ -108,15 +106,6 @@ class Store:
             files.sync()
             return files.next_id
 
-    def require_sound(self) -> None:
-        """Refuse (StoreCorrupt, naming the file and byte) a store `store check` finds
-        damaged: before a change the user asked for (rm, prune, compact) and
-        `store info`, which report on or change the whole store. O(store)."""
-        from hookcli.store.check import require_sound
-
-        with access(self.root, writing=False):
-            require_sound(self.root)
-
     def _not_found(self, what: str) -> NotFound:
         return NotFound(what, self.root, self.exists())
 
@@ -148,19 +137,6 @@ class Store:
         what a sync of the captures just added must sync."""
         return self._files.generation[0]
 
-    def retain(self, keep: int) -> list[int]:
-        """Delete the captures beyond the KEEP newest (what `listen --keep` does as it
-        starts); return their ids."""
-        if not self.exists():
-            return []
-        files = self._files
-        with access(self.root, writing=True), files.locked():
-            files.track_live()
-            files.sync()
-            ops = beyond(files.live, keep, [])
-            files.append(ops)
-        return [cid for op in ops for cid in op["ids"]]
-
     def add_attempt(self, capture_id: int, kind: str, attempt: Attempt) -> None:
         self.add_attempts([(capture_id, kind, attempt)])
 
@@ -184,98 +160,6 @@ class Store:
         with access(self.root, writing=True), files.locked():
             files.sync()
             files.append(ops)
-
-    def delete(self, ids: Iterable[int]) -> list[int]:
-        """Remove the captures with these ids that exist; return those removed."""
-        wanted = set(ids)
-        if not wanted:
-            return []
-        self.require_sound()
-        files = self._files
-        with access(self.root, writing=True), files.locked():
-            files.sync()
-            _, end = files.view()
-            present, freed = weigh(files, end, min(wanted), wanted.__contains__)
-            if present:
-                files.append([fmt.del_op(sorted(present), freed)])
-        self.compact_if_due()
-        return sorted(present)
-
-    def prune(
-        self, keep: int | None = None, older_than: datetime | None = None, dry_run: bool = False
-    ) -> list[int]:
-        """Delete all but the KEEP newest captures and those received before OLDER_THAN
-        (the union); return their ids, ascending. DRY_RUN deletes nothing (and, like any
-        reading, creates nothing)."""
-        if not self.exists():
-            return []
-        files = self._files
-
-        def doomed(entries: Iterator[fmt.IndexEntry]) -> dict[int, int]:
-            out: dict[int, int] = {}  # id -> log bytes
-            for rank, (entry, size) in enumerate(weighted(entries)):
-                s = entry["s"]
-                if (keep is not None and rank >= keep) or (
-                    older_than is not None and _received(s) < older_than
-                ):
-                    out[s["id"]] = size
-            return out
-
-        if not dry_run:
-            self.require_sound()
-        if dry_run:
-            with access(self.root, files.writable):
-                _, end = files.snapshot()
-                return sorted(doomed(files.index_backward(end)))
-        with access(self.root, writing=True), files.locked():
-            files.sync()
-            _, end = files.view()
-            victims = doomed(files.index_backward(end))
-            if victims:
-                ids = sorted(victims)
-                files.append([fmt.del_op(ids, sum(victims.values()))])
-        self.compact_if_due()
-        return sorted(victims)
-
-    # -- compaction -----------------------------------------------------------------------
-
-    def compact(self, wait: bool = True) -> Compacted | None:
-        """Rewrite the store without its deleted captures (see compact.py); safe while
-        others write. None when there is no store, or (WAIT false) when another
-        compaction is running."""
-        if not self.exists():
-            return None
-        self.require_sound()
-        files = self._files
-        with access(self.root, writing=True), compact.exclusive(files, wait) as mine:
-            return compact.compact(files) if mine else None
-
-    def compaction_due(self) -> bool:
-        """Whether deleted captures hold more than half the log (and more than 1 MiB), as
-        of this thread's last read or write. Costs nothing while less than AUTO_MIN_GARBAGE
-        is deleted, else a stat() and two fstat()."""
-        files = self._files
-        if not files.writable or not compact.worth_a_look(files.garbage):
-            return False  # no system call: ingest asks after every batch it writes
-        # files replaced since (a compaction just ended): the totals read are stale
-        return not files.replaced() and compact.due(files.stats())
-
-    def compact_if_due(self) -> Compacted | None:
-        """Compact now if due and no other compaction runs (a deleting command calls this
-        after its deletion)."""
-        return self.compact(wait=False) if self.compaction_due() else None
-
-    def clear(self) -> int:
-        """Remove every capture and give the space back. Ids keep counting up. With no
-        store at `root`, there is nothing to remove and nothing is created."""
-        if not self.exists():
-            return 0
-        files = self._files
-        with access(self.root, writing=True), compact.exclusive(files), files.locked():
-            files.sync()
-            count = files.stats().captures
-            files.rewrite([])
-        return count
 
     # -- reading --------------------------------------------------------------------------
 
@@ -397,6 +281,30 @@ class Store:
         ranges of the wanted records, then each is read once, so the cost is O(store),
         never O(store) per capture as a `get` per id would be. IDS limits the walk (it ends
         below the smallest); MATCH, RECORD_MATCH and STOP are as in `summaries`."""
+        for _, doc in self._placed(ids, match, record_match, stop):
+            yield doc
+
+    def captures(
+        self,
+        ids: Collection[int] | None = None,
+        match: SummaryFilter | None = None,
+        record_match: RecordFilter | None = None,
+        stop: SummaryFilter | None = None,
+    ) -> Iterator[Capture]:
+        """`records` as Captures (attempts not included): what `export` writes. A record
+        that makes none is damage, as for `get` (StoreCorrupt naming its byte)."""
+        files = self._files
+        for off, doc in self._placed(ids, match, record_match, stop):
+            yield _made(files, off, doc)
+
+    def _placed(
+        self,
+        ids: Collection[int] | None,
+        match: SummaryFilter | None,
+        record_match: RecordFilter | None,
+        stop: SummaryFilter | None,
+    ) -> Iterator[tuple[int, fmt.CaptureRecord]]:
+        """(log offset, record) for `records` and `captures`."""
         files = self._files
         with access(self.root, files.writable):
             fd, end = files.snapshot()
@@ -411,7 +319,7 @@ class Store:
             for off, length, cid in reversed(ranges):
                 doc = files.read_doc(fd, off, length, cid)
                 if record_match is None or record_match(doc):
-                    yield doc
+                    yield off, doc
 
     def stored_by_id(self, ids: Collection[int]) -> list[Stored]:
         """The live captures among IDS, oldest first, as their index summaries, each
@@ -497,15 +405,16 @@ class Store:
 
 def _capture(files: LogFiles, fd: int, put: fmt.IndexEntry) -> Capture:
     """The capture of the put entry PUT; a record it cannot be made from is damage."""
-    doc = files.read_doc(fd, put["off"], put["len"], put["id"])
+    return _made(files, put["off"], files.read_doc(fd, put["off"], put["len"], put["id"]))
+
+
+def _made(files: LogFiles, off: int, doc: fmt.CaptureRecord) -> Capture:
+    """The capture of the record DOC read at log offset OFF; one it cannot be made from
+    is damage."""
     try:
-        return Capture.from_record(doc)
-    except (KeyError, TypeError, ValueError) as e:
-        raise StoreCorrupt(files.log_path, f"bad record at byte {put['off']} ({e})") from e
-
-
-def _received(summary: Summary) -> datetime:
-    return datetime.fromisoformat(str(summary["received_at"]))
+        return records.capture_of(doc)
+    except fmt.FormatError as e:
+        raise StoreCorrupt(files.log_path, f"bad record at byte {off} ({e})") from e
 
 
 def parse_id(text: str) -> int:

@@ -180,6 +180,72 @@ def test_crash_residue_is_still_repaired_not_refused(tmp_path: Path) -> None:
     assert _check(root)[0] == 0
 
 
+# -- one owner per rule: the readers apply the rules `check` applies --------------------
+
+
+def test_a_record_holding_another_capture_id(tmp_path: Path) -> None:
+    """The log line of capture 6 whose record says id 7 (same length: the index still lines
+    up): `check` says so, and `show` and `export` refuse it rather than print #7."""
+    root = _fill(tmp_path / "s")
+    log = root / "captures.jsonl"
+    lines = _lines(log)
+    assert b'"doc":{"id":6,' in lines[5]
+    lines[5] = lines[5].replace(b'"doc":{"id":6,', b'"doc":{"id":7,')
+    log.write_bytes(b"".join(lines))
+    offset = _offset_of_problem(root)
+    assert offset == sum(map(len, lines[:5]))
+    for args in (["show", "6"], ["export", "6", "--format", "curl"]):
+        r = run(root, *args)
+        err = _error(r)
+        assert str(log) in err and f"byte {offset}" in err, (args, err)
+        assert b"/6" not in r.stdout, args
+    _refuses_to_write(root)
+
+
+def test_a_record_that_makes_no_capture(tmp_path: Path) -> None:
+    """Capture 6's record with a body_encoding nobody writes (same length): `check` says
+    it cannot be read, and `show` and `export` refuse it at the same byte, the same way
+    (not as an unexpected error)."""
+    root = _fill(tmp_path / "s")
+    log = root / "captures.jsonl"
+    lines = _lines(log)
+    lines[5] = lines[5].replace(b'"body_encoding":"utf-8"', b'"body_encoding":"utf-9"')
+    log.write_bytes(b"".join(lines))
+    offset = _offset_of_problem(root)
+    assert offset == sum(map(len, lines[:5]))
+    for args in (["show", "6"], ["export", "6", "--format", "curl"]):
+        err = _error(run(root, *args))
+        assert str(log) in err and f"byte {offset}" in err and "unexpected" not in err, args
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"op":"attempt","id":3,"kind":"forwardz","attempt":{}}\n',  # an unknown kind
+        b'{"op":"meta","next_id":99}\n',  # a meta line after the log's start
+        b'{"op":"put","id":4,"doc":{"id":4}}\n',  # an old id, and a record without fields
+    ],
+    ids=["attempt-kind", "meta-mid-log", "put-old-id"],
+)
+def test_a_log_line_past_the_index_is_checked_as_check_checks_it(
+    tmp_path: Path, line: bytes
+) -> None:
+    """Log lines the index lacks (a crash between the two writes) are read back by every
+    command: one that `check` calls a problem is refused by them all, at the same byte,
+    and never indexed."""
+    root = _fill(tmp_path / "s")
+    log = root / "captures.jsonl"
+    size = log.stat().st_size
+    with log.open("ab") as f:
+        f.write(line)
+    assert _offset_of_problem(root) == size
+    for args in (["ls"], ["show", "last"], ["store", "info"]):
+        err = _error(run(root, *args))
+        assert str(log) in err and f"byte {size}" in err, (args, err)
+    _refuses_to_write(root)
+    assert len(_lines(root / "index.jsonl")) == COUNT, "the index never counts the line"
+
+
 # -- random damage ----------------------------------------------------------------------
 
 Damage = Callable[[random.Random, Path], None]
