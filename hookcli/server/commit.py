@@ -70,7 +70,7 @@ class GroupCommit:
         #: compactions in a helper process (helpers/compact.py); False: in a thread of
         #: this process (once the helper is lost)
         self.compact_in_helper = True
-        self._compactor: CompactHelper | None = None
+        self._compact_helper: CompactHelper | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
 
     async def commit(self, capture: Capture) -> int:
@@ -143,9 +143,9 @@ class GroupCommit:
             return
         loop = asyncio.get_running_loop()
         if self.compact_in_helper:
-            if self._compactor is None:
-                self._compactor = CompactHelper(self.store.root, self._compacted, self._lost)
-            if self._compactor.request():
+            if self._compact_helper is None:
+                self._compact_helper = CompactHelper(self.store.root, self._compacted, self._lost)
+            if self._compact_helper.request():
                 self._compacting = True
                 return
         self._compacting = True
@@ -191,8 +191,8 @@ class GroupCommit:
             await asyncio.wait_for(self._synced.wait(), STOP_GRACE)
         if self._syncer is not None:
             self._syncer.close()
-        if self._compactor is not None:
-            await self._compactor.close(STOP_GRACE)
+        if self._compact_helper is not None:
+            await self._compact_helper.close(STOP_GRACE)
         if self._compaction is not None:
             await asyncio.to_thread(self._compaction.join, STOP_GRACE)
 
