@@ -18,6 +18,7 @@ from hookcli.model.capture import Capture
 from hookcli.server.helpers.compact import CompactHelper
 from hookcli.server.helpers.process import Helper, Loss
 from hookcli.store import Store
+from tests.receiver import Receiver
 
 CHILD = "tests.helper_child"
 
@@ -194,3 +195,41 @@ def test_compaction_helper_compacts_and_tells_once_when_gone(tmp_path: Path, die
     reopened = Store(tmp_path / "s")
     assert sorted(s["id"] for s in reopened.summaries()) == ids[15:]
     reopened.close()
+
+
+def test_forwarding_that_cannot_start_its_helper_forwards_in_the_loop_and_says_so_once(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    from hookcli.delivery.routes import Routes
+    from hookcli.server.forward import Forwarder, ForwardOptions
+    from hookcli.server.helpers.forward import ForwardHelper
+    from hookcli.server.helpers.forward_child import ForwardSetup
+
+    store = Store(tmp_path / "s")
+    caps = [Capture("POST", f"/f/{n}", "", [], b"{}") for n in range(2)]
+    store.add(caps)
+    routes = Routes([], [receiver.url])
+    warned: list[str] = []
+
+    async def main() -> None:
+        def in_loop() -> Forwarder:
+            fwd = Forwarder(routes, store, lambda batch: None, ForwardOptions(timeout=5))
+            fwd.start()
+            return fwd
+
+        setup = ForwardSetup(store.root, False, routes, ForwardOptions(timeout=5), 0.5)
+        fh = ForwardHelper(setup, in_loop, warned.append)
+        fh._helper.argv = [str(tmp_path / "no-such-python")]
+        fh.start()
+        await fh.ready()
+        for c in caps:
+            fh.submit(c)
+        await asyncio.to_thread(receiver.wait, 2)
+        await fh.close(0.5)
+
+    asyncio.run(main())
+    store.close()
+    assert len(warned) == 1
+    assert warned[0].startswith("the forwarding process could not start ([Errno 2] ")
+    assert warned[0].endswith(": the listener forwards captures itself")
+    assert sorted(r.path_qs for r in receiver.wait(2)) == ["/f/0", "/f/1"]
