@@ -25,7 +25,8 @@ from hookcli.server.answering import Answering
 from hookcli.server.app import CatchServer, Event, ServerOptions, describe
 from hookcli.server.failures import Failures
 from hookcli.server.forward import Forwarder, ForwardOptions
-from hookcli.server.forward_proc import ForwardProcess
+from hookcli.server.helpers.forward import ForwardHelper
+from hookcli.server.helpers.forward_child import ForwardSetup
 from hookcli.server.runner import Alongside, serve_until_signal
 from hookcli.signing.classify import classify
 
@@ -195,22 +196,19 @@ def run(cfg: ListenConfig) -> None:
         store.close()
 
 
-def forwarding(routes: Routes, store: Store, cfg: ListenConfig, printer: Printer) -> ForwardProcess:
-    """--forward-to and routes: forwarded by a helper process (server/forward_proc.py), or
-    in this one if the helper cannot run."""
-    from hookcli.cli import forward_child
+def forwarding(routes: Routes, store: Store, cfg: ListenConfig, printer: Printer) -> ForwardHelper:
+    """--forward-to and routes: forwarded by a helper process (server/helpers/forward.py),
+    or in this process's event loop if the helper cannot run."""
 
-    def in_process() -> Forwarder:
+    def in_loop() -> Forwarder:
         fwd = Forwarder(routes, store, printer.forwarded, cfg.forward_options, printer.warning)
         fwd.start()
         return fwd
 
-    setup = forward_child.config(store.root, cfg.json, routes, cfg.forward_options, FORWARD_GRACE)
-    proc = ForwardProcess(
-        [sys.executable, "-m", "hookcli.cli.forward_child", setup], in_process, printer.warning
-    )
-    proc.start()
-    return proc
+    setup = ForwardSetup(store.root, cfg.json, routes, cfg.forward_options, FORWARD_GRACE)
+    helper = ForwardHelper(setup, in_loop, printer.warning)
+    helper.start()
+    return helper
 
 
 def with_tunnel(options: TunnelOptions, printer: Printer) -> Alongside:

@@ -12,7 +12,7 @@ a capture arriving alone gets exactly one. With
 
 When deleted captures come to hold more than half of the log (retention, or `rm` and
 `prune` run alongside), the store is compacted in a helper process while ingest goes on
-(see compactor.py and store/compact.py)."""
+(see helpers/compact.py and store/compact.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hookcli.model.capture import Capture
-from hookcli.server.compactor import Compactor
+from hookcli.server.helpers.compact import CompactHelper
 from hookcli.store import Store
 from hookcli.store.durable import DiskSync
 
@@ -67,9 +67,10 @@ class GroupCommit:
         self._syncer: Syncer | None = None
         self._compaction: threading.Thread | None = None
         self._compacting = False
-        #: compactions in a helper process (compactor.py), not a thread of this one
+        #: compactions in a helper process (helpers/compact.py); False: in a thread of
+        #: this process (once the helper is lost)
         self.compact_in_helper = True
-        self._compactor: Compactor | None = None
+        self._compact_helper: CompactHelper | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
 
     async def commit(self, capture: Capture) -> int:
@@ -137,19 +138,17 @@ class GroupCommit:
 
     def compact_if_due(self) -> None:
         """Start a compaction if the store is due one and none is running: in the helper
-        process (compactor.py), or in a thread when the helper is not there."""
+        process (helpers/compact.py), or in a thread when the helper is lost."""
         if self._compacting or not self.store.compaction_due():
             return
-        self._compacting = True
         loop = asyncio.get_running_loop()
         if self.compact_in_helper:
-            if self._compactor is None:
-                self._compactor = Compactor(self.store.root, loop, self._compacted)
-            if self._compactor.request():
+            if self._compact_helper is None:
+                self._compact_helper = CompactHelper(self.store.root, self._compacted, self._lost)
+            if self._compact_helper.request():
+                self._compacting = True
                 return
-            if self.on_problem is not None and self._compactor.dead is not None:
-                self.on_problem(f"{self._compactor.dead}: compacting in a thread instead")
-            self.compact_in_helper = False
+        self._compacting = True
         # a daemon thread: a compaction is safe to cut off at any point, and a stop must
         # not wait for one over a big store
         self._compaction = threading.Thread(
@@ -157,17 +156,20 @@ class GroupCommit:
         )
         self._compaction.start()
 
+    def _lost(self, why: str) -> None:
+        """The compaction helper is gone: say so once, and compact in a thread from now
+        on (a compaction it was asked for and did not finish is asked again by the next
+        batch)."""
+        self.compact_in_helper = False
+        self._compacting = False
+        if self.on_problem is not None:
+            self.on_problem(f"{why}: compacting in a thread instead")
+
     def _compacted(self, error: str | None) -> None:
         """A compaction ended (in the loop)."""
         self._compacting = False
-        if error is not None:
-            if self._compactor is not None and self._compactor.dead == error:
-                self.compact_in_helper = False
-                error += ": compacting in a thread instead"
-            else:
-                error = f"compaction failed: {error}"
-            if self.on_problem is not None:
-                self.on_problem(error)
+        if error is not None and self.on_problem is not None:
+            self.on_problem(f"compaction failed: {error}")
 
     def _compact(self, loop: asyncio.AbstractEventLoop) -> None:
         error: str | None = None
@@ -189,8 +191,8 @@ class GroupCommit:
             await asyncio.wait_for(self._synced.wait(), STOP_GRACE)
         if self._syncer is not None:
             self._syncer.close()
-        if self._compactor is not None:
-            await self._compactor.close(STOP_GRACE)
+        if self._compact_helper is not None:
+            await self._compact_helper.close(STOP_GRACE)
         if self._compaction is not None:
             await asyncio.to_thread(self._compaction.join, STOP_GRACE)
 

@@ -535,7 +535,7 @@ def _helpers(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             cmd = Path(f"/proc/{child}/cmdline").read_bytes()
-            if b"hookcli.cli.forward_child" in cmd:
+            if b"hookcli.server.helpers.forward_child" in cmd:
                 found.append(int(child))
     return found
 

@@ -154,7 +154,11 @@ def test_listen_compacts_in_a_helper_process_then_in_a_thread_when_it_dies(
     clients = Clients(lst.port)
     try:
         clients.wait_for(900)  # ~2.5 MB: several compactions
-        helpers = [c for c in _children(lst.proc.pid) if "hookcli.server.compactor" in _cmdline(c)]
+        helpers = [
+            c
+            for c in _children(lst.proc.pid)
+            if "hookcli.server.helpers.compact_child" in _cmdline(c)
+        ]
         assert len(helpers) == 1, [_cmdline(c) for c in _children(lst.proc.pid)]
         os.kill(helpers[0], signal.SIGKILL)
         line = lst.wait_stderr("compacting in a thread instead")

@@ -1,12 +1,13 @@
-"""`listen`'s forwarding helper (see server/forward_proc.py): run as
+"""The forwarding helper's child half (its parent half: forward.py), run as
 
-    python -m hookcli.cli.forward_child CONFIG_JSON [READY_FD]
+    python -m hookcli.server.helpers.forward_child SETUP_JSON REPLY_FD
 
-with CONFIG_JSON naming the store, the routes, the forward options and the output
-(`{"store", "json", "default", "routes", "options", "grace"}`). Reads `first last` id
-ranges on stdin, forwards those captures from the store, prints each attempt's line;
-on end of stdin gives pending forwards GRACE seconds, records the rest, and exits. Once
-it can take captures it writes a byte to READY_FD (inherited from the listener)."""
+with SETUP_JSON a `ForwardSetup` (the store, the routes, the forward options, the
+output, the grace) and REPLY_FD the helper protocol's reply pipe (process.py). Reads
+`first last` id ranges, one a line, on stdin, forwards those captures from the store,
+prints each attempt's line; on end of stdin gives pending forwards GRACE seconds,
+records the rest, and exits. It replies `ready` once it can take captures, and nothing
+else."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ import functools
 import json
 import os
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from hookcli.server.helpers.process import ChildEnd
 
 if TYPE_CHECKING:  # imported at run time inside main(): the child starts lean
     from hookcli.cli.live_print import LinePrinter
@@ -35,46 +39,58 @@ FETCH_EVERY = 0.01
 FLOOD = 8
 
 
-def config(
-    store: Path,
-    as_json: bool,
-    routes: Routes,
-    options: ForwardOptions,
-    grace: float,
-) -> str:
-    """CONFIG_JSON for the helper (ROUTES: a Routes, OPTIONS: a ForwardOptions)."""
-    from dataclasses import asdict
+@dataclass(frozen=True)
+class ForwardSetup:
+    """What the forwarding helper is started with (its first argument, as JSON)."""
 
-    return json.dumps(
-        {
-            "store": str(store),
-            "json": as_json,
-            "default": list(routes.default),
-            "routes": [r.to_record() for r in routes.routes],
-            "options": asdict(options),
-            "grace": grace,
-        }
-    )
+    store: Path
+    as_json: bool  # print JSON lines (`listen --json`)
+    routes: Routes
+    options: ForwardOptions
+    grace: float  # seconds pending forwards get once stdin closes
+
+    def encode(self) -> str:
+        return json.dumps(
+            {
+                "store": str(self.store),
+                "json": self.as_json,
+                "default": list(self.routes.default),
+                "routes": [r.to_record() for r in self.routes.routes],
+                "options": asdict(self.options),
+                "grace": self.grace,
+            }
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> ForwardSetup:
+        from hookcli.delivery.routes import Route, Routes
+        from hookcli.server.forward import ForwardOptions
+
+        cfg = json.loads(text)
+        routes = [Route(r["event"], tuple(r["to"])) for r in cfg["routes"]]
+        return cls(
+            store=Path(cfg["store"]),
+            as_json=bool(cfg["json"]),
+            routes=Routes(routes, cfg["default"]),
+            options=ForwardOptions(**cfg["options"]),
+            grace=float(cfg["grace"]),
+        )
 
 
 def main(argv: list[str]) -> int:
     from hookcli.cli.live_print import LinePrinter
-    from hookcli.delivery.routes import Route, Routes
-    from hookcli.server.forward import ForwardOptions
     from hookcli.store import Store
 
-    cfg = json.loads(argv[1])
+    end, args = ChildEnd.from_argv(argv)
+    setup = ForwardSetup.decode(args[1])
     with contextlib.suppress(OSError, AttributeError):
         # background work: when CPU is short, recording (the listener) comes first, and
         # forwards that cannot keep up are skipped (and recorded as such)
         os.nice(NICE)
-    routes = Routes([Route(r["event"], tuple(r["to"])) for r in cfg["routes"]], cfg["default"])
-    options = ForwardOptions(**cfg["options"])
-    printer = LinePrinter(bool(cfg["json"]))
-    store = Store(Path(cfg["store"]))
+    printer = LinePrinter(setup.as_json)
+    store = Store(setup.store)
     try:
-        ready_fd = int(argv[2]) if len(argv) > 2 else -1
-        asyncio.run(_serve(store, routes, options, printer, float(cfg["grace"]), ready_fd))
+        asyncio.run(_serve(store, setup, printer, end))
     except Exception as e:  # one line, no traceback; the listener then forwards itself
         printer.warning(f"the forwarding process failed: {type(e).__name__}: {e}")
         return 1
@@ -83,27 +99,18 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-async def _serve(
-    store: Store,
-    routes: Routes,
-    options: ForwardOptions,
-    printer: LinePrinter,
-    grace: float,
-    ready_fd: int,
-) -> None:
+async def _serve(store: Store, setup: ForwardSetup, printer: LinePrinter, end: ChildEnd) -> None:
     from hookcli.model.capture import Capture
     from hookcli.server.forward import Forwarder
 
-    forwarder = Forwarder(routes, store, printer.forwarded, options, printer.warning)
+    forwarder = Forwarder(setup.routes, store, printer.forwarded, setup.options, printer.warning)
     forwarder.start()
     loop = asyncio.get_running_loop()
     ended = asyncio.Event()
     wanted: list[int] = []
-    buf = b""
     scheduled: list[asyncio.TimerHandle] = []
     fetched_at = -FETCH_EVERY
     last_count = 0
-    os.set_blocking(0, False)
 
     def capture_of(stored: Stored) -> Capture:
         return Capture.from_record(stored.record())
@@ -126,18 +133,7 @@ async def _serve(
             gone = len(ids) - len(stored)
             printer.warning(f"{gone} capture(s) deleted before they were forwarded")
 
-    def readable() -> None:
-        nonlocal buf
-        try:
-            data = os.read(0, 1 << 16)
-        except BlockingIOError:
-            return
-        if not data:
-            loop.remove_reader(0)
-            ended.set()
-        buf += data
-        lines = buf.split(b"\n")
-        buf = lines.pop()
+    def ranges(lines: list[bytes]) -> None:
         for line in lines:
             first, _, last = line.partition(b" ")
             wanted.extend(range(int(first), int(last or first) + 1))
@@ -157,15 +153,13 @@ async def _serve(
         except Exception as e:  # one line, no traceback: the listener goes on
             printer.warning(f"captures could not be read for forwarding: {e}")
 
-    loop.add_reader(0, readable)
-    if ready_fd >= 0:  # the listener waits for this before it says it is listening
-        os.write(ready_fd, b"1")
-        os.close(ready_fd)
+    end.watch(loop, ranges, ended.set)
+    end.ready()  # the listener waits for this before it says it is listening
     await ended.wait()
     if scheduled:
         scheduled[0].cancel()
         run_fetch()
-    await forwarder.close(grace)
+    await forwarder.close(setup.grace)
 
 
 if __name__ == "__main__":
