@@ -6,18 +6,28 @@ The parser reads only what a delivery keeps: the status line, the headers and th
 framing (Content-Length, chunked, or until close), keeping the body's first LIMIT bytes
 and dropping the connection rather than reading past them.
 
-Why our own parser and not a maintained one (measured 2026-12-06, `python
-tests/benchmarks/bench_parse.py`, µs of CPU to parse one answer, median of 5 rounds):
+Why our own parser and not a maintained one. Measured 2026-12-07 (2 shared cores, load 6
+to 8): `python tests/benchmarks/bench_parse.py --rounds 5`, CPU per answer parsed into the
+same Answer, median of 5 rounds:
 
-    answer                              this parser   httptools 0.7.1   h11 0.16.0
-    200, 5 headers, 2-byte JSON body         FIGURE1           FIGURE2      FIGURE3
+    answer                              this parser   httptools 0.9.0   h11 0.16.0
+    aiohttp JSON, 4 headers                 5.11 µs   1.95 µs (0.38)    44.9 µs (8.8)
+    Express text, 7 headers                 6.06 µs   2.41 µs (0.40)    50.4 µs (8.3)
+    chunked, 1 KiB in 3 chunks             11.46 µs   2.85 µs (0.25)    60.2 µs (5.3)
 
-httptools (llhttp, what uvicorn uses) FIGURE_VERDICT. h11 (pure Python) is several times
-slower than either: a forward would spend more on parsing its answer than on recording the
-capture. Both are also stricter than this parser on what real targets send (llhttp
-rejects obsolete header folding and some bytes in header values our parser passes
-through), which would turn answers that replay records today into "unreadable answer"
-attempts.
+h11 (pure Python) is 5 to 9 times slower: a forward would spend more on its answer than
+on recording the capture. httptools (llhttp, C, uvicorn's) parses 3 to 9 µs faster, but a
+delivery costs 50 to 105 µs of CPU in all (`bench_client.py`), and a connection built on
+httptools did not measure faster than this one there (hookcli/aiohttp CPU 0.49 and 0.43
+against 0.40 and 0.45, rounds interleaved). And it would change what replay records and
+how: its response parser cannot be told an answer is to HEAD (its on_headers_complete
+can only signal an upgrade), so a HEAD answer with a Content-Length would wait for a body
+that never comes; it refuses answers this parser reads (obsolete header folding, a space
+before the colon: "Unexpected whitespace after header value", "Invalid header token")
+and words its errors its own way, which attempts record; and it would make a compiled
+extension a hard dependency of a command-line tool (uvicorn keeps it optional for that
+reason, with h11 as the fallback). So: our parser, small and tested
+(tests/integration/test_http1_client.py).
 """
 
 from __future__ import annotations
