@@ -9,8 +9,9 @@ re-signed with the test's secret and a fresh timestamp, read the answer.
 Everything is the CLI's own machinery: fixture files are read by the importer (a problem
 is reported with the file, line and column), `set=` edits are `replay --set`'s, and
 signing is `replay --resign`'s plan, so what a test sends is what `hookcli replay` would
-send. Only the transport differs (see delivery/direct.py): synchronous, the whole answer
-kept, and with `app=` no socket at all. The API is documented in docs/ci.md."""
+send. Only what is kept differs: the whole answer, read synchronously. A URL goes over the
+same HTTP client as replay (delivery/client.py `fetch`); `app=` calls the app in-process,
+with no socket at all (delivery/in_process.py). The API is documented in docs/ci.md."""
 
 from __future__ import annotations
 
@@ -260,8 +261,12 @@ class Harness:
 
     @staticmethod
     def _deliver(event: Event, out: Outgoing, app: Any, timeout: float | None) -> Response:
-        from hookcli.delivery import direct
+        from hookcli.delivery import in_process
+        from hookcli.delivery.client import fetch
 
-        answer = direct.in_process(app, out) if app is not None else direct.over_http(out, timeout)
+        if app is not None:
+            answer = in_process.call(app, out)
+        else:
+            answer = in_process.run_to_end(lambda: fetch(out, timeout))
         event._last = (out, app)
-        return Response(answer.status, Headers(answer.headers), answer.body, out)
+        return Response(answer.status, Headers(hdr.decode_raw(answer.headers)[0]), answer.body, out)

@@ -2,12 +2,13 @@
 
 `send` makes one request and never raises for network trouble: the Attempt says what went
 wrong in words a user can act on. `deliver` adds retries with exponential backoff and full
-jitter. Both are shared by `replay`, `listen --forward-to` and `fabricate`."""
+jitter. Both are shared by `replay`, `listen --forward-to` and `fabricate`. `fetch` is the
+pytest harness's request over HTTP: the same client and the same words for what went
+wrong, but the whole answer, and the words as a HookcliError."""
 
 from __future__ import annotations
 
 import asyncio
-import http.client
 import random
 import socket
 import ssl
@@ -18,15 +19,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from hookcli.delivery.http1 import (
-    Answer,
-    BadAnswer,
-    BadRequest,
-    CannotConnect,
-    Client,
-    Disconnected,
-)
+from hookcli.delivery.http1 import CannotConnect, Client
 from hookcli.delivery.prepare import Outgoing, end_to_end, origin, public_url
+from hookcli.delivery.request import BadRequest
+from hookcli.delivery.response import Answer, BadAnswer, Disconnected
+from hookcli.errors import HookcliError
 from hookcli.model import headers as hdrs
 from hookcli.model.capture import EXCERPT_BYTES, Attempt, now_iso
 
@@ -77,7 +74,7 @@ async def send(
     start = time.perf_counter()
     try:
         wire = hdrs.encode(end_to_end(headers), headers_encoding)
-        answer = await session.request(method, url, wire, body, timeout)
+        answer = await session.request(method, url, wire, body, timeout, EXCERPT_BYTES + 1)
         return _answered(at, start, url, answer)
     except Exception as e:  # every failure becomes an Attempt with a sentence
         limit = session.timeout if timeout is None else timeout
@@ -86,10 +83,21 @@ async def send(
     return Outcome(Attempt(at, public_url(url), None, round(latency, 2), error, ""), retryable)
 
 
+async def fetch(out: Outgoing, timeout: float | None = 30.0) -> Answer:
+    """OUT over a connection of its own; the whole answer. HookcliError, in replay's
+    words, when there is none."""
+    wire = hdrs.encode(end_to_end(out.headers), out.headers_encoding)
+    async with Client(timeout=timeout) as session:
+        try:
+            return await session.request(out.method, out.url, wire, out.body)
+        except Exception as e:
+            raise HookcliError(describe_error(e, out.url, timeout)[0]) from None
+
+
 def _answered(at: str, start: float, url: str, answer: Answer) -> Outcome:
     """The Attempt for an answer: its excerpt is at most EXCERPT_BYTES + 1 bytes of the body."""
     latency = (time.perf_counter() - start) * 1000
-    status, data = answer.status, answer.excerpt
+    status, data = answer.status, answer.body
     # as on the wire; latin-1 (1:1 with the bytes) if any is not UTF-8
     resp_headers, _ = hdrs.decode_raw(answer.headers)
     size = len(data) if len(data) <= EXCERPT_BYTES else answer.content_length
@@ -134,13 +142,11 @@ def describe_error(e: BaseException, url: str, timeout: float | None) -> tuple[s
         if e.started:
             return f"{where} closed the connection in the middle of its answer", True
         return f"{where} closed the connection without answering", True
-    if isinstance(e, http.client.RemoteDisconnected):  # direct.py's sender
-        return f"{where} closed the connection without answering", True
     if isinstance(e, BadRequest):
         return f"cannot send to {where}: {e}", False
     if isinstance(e, BadAnswer):
         return f"unreadable answer from {where}: {e}", True
-    if isinstance(e, OSError | http.client.HTTPException):
+    if isinstance(e, OSError):
         return f"{type(e).__name__} talking to {where}: {e}", True
     raise e
 

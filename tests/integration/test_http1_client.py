@@ -49,7 +49,7 @@ def test_keep_alive_reuses_one_connection_for_requests_in_turn() -> None:
         async with serving(ok) as (url, peers), Client() as client:
             for n in range(5):
                 answer = await client.request("POST", url + "/h", [(b"X-A", b"%d" % n)], b"x")
-                assert (answer.status, answer.excerpt) == (200, b"got x")
+                assert (answer.status, answer.body) == (200, b"got x")
                 assert (b"X-Seen", b"%d" % n) in answer.headers
             assert len(peers) == 5 and len(set(peers)) == 1
 
@@ -66,7 +66,7 @@ def test_concurrent_requests_use_their_own_connections_and_all_get_answers() -> 
             answers = await asyncio.gather(
                 *(client.request("POST", url, [], b"%d" % n) for n in range(6))
             )
-            assert sorted(a.excerpt for a in answers) == [b"got %d" % n for n in range(6)]
+            assert sorted(a.body for a in answers) == [b"got %d" % n for n in range(6)]
             assert len(set(peers)) == 6
 
     asyncio.run(go())
@@ -106,7 +106,7 @@ def test_connection_close_from_the_target_means_a_new_connection_next_time() -> 
         async with serving(closing) as (url, peers), Client() as client:
             for _ in range(3):
                 answer = await client.request("GET", url, [], b"")
-                assert (answer.status, answer.excerpt) == (200, b"bye")
+                assert (answer.status, answer.body) == (200, b"bye")
             assert len(set(peers)) == 3
 
     asyncio.run(go())
@@ -118,7 +118,7 @@ def test_a_connection_the_target_closed_while_idle_is_not_reused() -> None:
             await client.request("POST", url, [], b"1")
             await asyncio.sleep(0.4)  # the server drops the idle connection meanwhile
             answer = await client.request("POST", url, [], b"2")
-            assert answer.excerpt == b"got 2"
+            assert answer.body == b"got 2"
             assert len(set(peers)) == 2
 
     asyncio.run(go())
@@ -219,9 +219,9 @@ def test_head_and_204_answers_have_no_body_to_wait_for() -> None:
     async def go() -> None:
         async with serving(handler) as (url, peers), Client(timeout=2) as client:
             head = await client.request("HEAD", url, [], b"")
-            assert (head.status, head.excerpt, head.content_length) == (200, b"", 500)
+            assert (head.status, head.body, head.content_length) == (200, b"", 500)
             empty = await client.request("DELETE", url, [], b"")
-            assert (empty.status, empty.excerpt) == (204, b"")
+            assert (empty.status, empty.body) == (204, b"")
             assert len(set(peers)) == 1
 
     asyncio.run(go())

@@ -1,98 +1,31 @@
-"""Send one prepared request synchronously and read the whole answer: over HTTP, or
-in-process to an ASGI or WSGI app without a socket. For the pytest plugin.
+"""Hand a prepared request to an ASGI or WSGI app in this process, without a socket, as a
+server would hand it over, and read the app's whole answer: the pytest harness's `app=`.
 
-`client.py` (over `http1.py`) is the sender of replay and forward: asynchronous, with
-retries, and it keeps only an excerpt of each answer for the record. A test wants none of
-that: it calls from plain synchronous code (or from inside a running event loop, which
-cannot nest), needs the full body to assert on, and, with `app=`, no network at all. The
-HTTP path is `send_bytes`, on `http.client`, which writes header bytes exactly as given
-(order, case, duplicates, bytes that are not UTF-8), as `http1.py` does."""
+Why this is not part of the HTTP client (http1.py, which the harness uses for a URL, as
+replay and forwarding do): no bytes go over any wire here. A server's side is played
+instead: the request becomes a WSGI environ or an ASGI scope and messages, and the app's
+answer comes back as Python values, so there is nothing to write, frame or parse. What
+it shares with the client is the result, the same `Answer`, and the header bytes an app
+sees: the capture's, in its `headers_encoding`, as the client would send them."""
 
 from __future__ import annotations
 
 import asyncio
-import http.client
 import inspect
 import io
-import ssl
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from hookcli.delivery.prepare import Outgoing, end_to_end, host_header
+from hookcli.delivery.response import Answer, RawHeaders
 from hookcli.errors import HookcliError
 from hookcli.model import headers as hdrs
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-def _target(url: str) -> str:
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-
-def send_bytes(
-    method: str,
-    url: str,
-    headers: Sequence[tuple[bytes, bytes]],
-    body: bytes,
-    timeout: float | None,
-    insecure: bool = False,
-    read_limit: int | None = None,
-) -> tuple[int, list[tuple[bytes, bytes]], bytes, int | None]:
-    """One blocking request with the standard library, which writes header bytes as given
-    (Host and Content-Length are added). Returns (status, raw headers, the body or its
-    first READ_LIMIT bytes, Content-Length). Raises what the connection raises."""
-    parts = urlsplit(url)
-    conn: http.client.HTTPConnection
-    if parts.scheme == "https":
-        ctx = ssl.create_default_context()
-        if insecure:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, timeout=timeout or None, context=ctx
-        )
-    else:
-        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout or None)
-    try:
-        conn.putrequest(method, _target(url), skip_host=True, skip_accept_encoding=True)
-        conn.putheader("Host", host_header(url))
-        for name, value in headers:
-            conn.putheader(name.decode("latin-1"), value)
-        if body or method.upper() in _BODY_METHODS:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body or None)
-        resp = conn.getresponse()
-        data = resp.read(read_limit)
-        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.getheaders()]
-        length = resp.getheader("Content-Length")
-        return resp.status, raw, data, int(length) if length and length.isdigit() else None
-    finally:
-        conn.close()
-
-
-def over_http(out: Outgoing, timeout: float | None = 30.0) -> Answer:
-    """OUT over a new connection; the whole answer. HookcliError, in replay's words, when
-    there is none."""
-    wire = hdrs.encode(end_to_end(out.headers), out.headers_encoding)
-    try:
-        status, raw, data, _ = send_bytes(out.method, out.url, wire, out.body, timeout)
-    except Exception as e:
-        from hookcli.delivery.client import describe_error
-
-        raise HookcliError(describe_error(e, out.url, timeout)[0]) from None
-    return Answer(status, hdrs.decode_raw(raw)[0], data)
+T = TypeVar("T")
 
 
 def _app_headers(out: Outgoing) -> list[tuple[bytes, bytes]]:
@@ -113,7 +46,7 @@ def is_asgi(app: Any) -> bool:
     )
 
 
-def in_process(app: Any, out: Outgoing) -> Answer:
+def call(app: Any, out: Outgoing) -> Answer:
     """OUT handed to APP (ASGI or WSGI) as a server would hand it; the whole answer.
     Exceptions the app raises reach the caller, as in a test client."""
     return _asgi(app, out) if is_asgi(app) else _wsgi(app, out)
@@ -171,7 +104,8 @@ def _wsgi(app: Callable[..., Iterable[bytes]], out: Outgoing) -> Answer:
             close()
     if not started:
         raise HookcliError("the WSGI app returned without calling start_response")
-    return Answer(int(str(started[0]).split()[0]), list(started[1]), b"".join(chunks))
+    # PEP 3333: header text stands for its latin-1 bytes
+    return _answer(int(str(started[0]).split()[0]), hdrs.encode(started[1], hdrs.LATIN1), chunks)
 
 
 def _asgi(app: Callable[..., Awaitable[None]], out: Outgoing) -> Answer:
@@ -210,10 +144,7 @@ def _asgi(app: Callable[..., Awaitable[None]], out: Outgoing) -> Answer:
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
-                answer["headers"] = [
-                    (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
-                    for k, v in message.get("headers", [])
-                ]
+                answer["headers"] = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
                 if not message.get("more_body", False):
@@ -221,25 +152,33 @@ def _asgi(app: Callable[..., Awaitable[None]], out: Outgoing) -> Answer:
 
         await app(scope, receive, send)
 
-    _run_coroutine(run)
+    run_to_end(run)
     if "status" not in answer:
         raise HookcliError("the ASGI app returned without sending http.response.start")
-    return Answer(answer["status"], answer["headers"], b"".join(chunks))
+    return _answer(answer["status"], answer["headers"], chunks)
 
 
-def _run_coroutine(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a coroutine to the end from synchronous code, also when called inside a running
-    event loop (an async test): then in a thread with a loop of its own."""
+def _answer(status: int, headers: RawHeaders, chunks: list[bytes]) -> Answer:
+    """The same Answer the HTTP client gives: raw header bytes, the whole body, the
+    Content-Length the app set (None when it set none)."""
+    length = next((v for k, v in headers if k.lower() == b"content-length"), b"")
+    return Answer(status, headers, b"".join(chunks), int(length) if length.isdigit() else None)
+
+
+def run_to_end(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to the end from synchronous code and return its result, also when
+    called inside a running event loop (an async test): then in a thread with a loop of
+    its own."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(make())
-        return
+        return asyncio.run(make())
+    result: list[T] = []
     error: list[BaseException] = []
 
     def target() -> None:
         try:
-            asyncio.run(make())
+            result.append(asyncio.run(make()))
         except BaseException as e:
             error.append(e)
 
@@ -248,3 +187,4 @@ def _run_coroutine(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
     thread.join()
     if error:
         raise error[0]
+    return result[0]
