@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
         if line.strip() != b"compact":
             continue
         try:
-            done = store.compact(wait=False)
+            done = store.compact(wait=False, full_check=False)
             reply = b"done\n" if done is not None else b"busy\n"
         except Exception as e:  # said to the listener, which reports it
             reply = ("error " + " ".join(str(e).split()) + "\n").encode("utf-8")
