@@ -174,7 +174,7 @@ class GroupCommit:
     def _compact(self, loop: asyncio.AbstractEventLoop) -> None:
         error: str | None = None
         try:
-            self.store.compact(wait=False)
+            self.store.compact(wait=False, full_check=False)
         except Exception as e:  # reported, and ingest goes on: nothing was changed
             error = str(e)
         finally:

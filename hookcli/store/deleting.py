@@ -108,13 +108,18 @@ class Deleting:
         self.compact_if_due()
         return sorted(victims)
 
-    def compact(self, wait: bool = True) -> Compacted | None:
+    def compact(self, wait: bool = True, full_check: bool = True) -> Compacted | None:
         """Rewrite the store without its deleted captures (see compact.py); safe while
         others write. None when there is no store, or (WAIT false) when another
-        compaction is running."""
+        compaction is running. FULL_CHECK (`store compact`): refuse a damaged store as
+        `store check` finds it first, O(store). Without it (the automatic compactions:
+        after rm or prune, which checked before deleting, and listen's, which must not read
+        the whole store again and again) the rewrite refuses only the index lines it cannot
+        read, as ingest does."""
         if not self.exists():
             return None
-        self.require_sound()
+        if full_check:
+            self.require_sound()
         files = self._files
         with access(self.root, writing=True), compact.exclusive(files, wait) as mine:
             return compact.compact(files) if mine else None
@@ -132,7 +137,7 @@ class Deleting:
     def compact_if_due(self) -> Compacted | None:
         """Compact now if due and no other compaction runs (a deleting command calls this
         after its deletion)."""
-        return self.compact(wait=False) if self.compaction_due() else None
+        return self.compact(wait=False, full_check=False) if self.compaction_due() else None
 
     def clear(self) -> int:
         """Remove every capture and give the space back. Ids keep counting up. With no

@@ -23,6 +23,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+#: the checkout whose hookcli is measured: the first PYTHONPATH entry when one is set (the
+#: scripts of this checkout measuring another, as bench_trees.py and A/B runs do), else this
+#: one. In-process imports and children go to the same tree.
+TREE = (
+    Path(os.environ["PYTHONPATH"].split(os.pathsep)[0]).resolve()
+    if os.environ.get("PYTHONPATH")
+    else ROOT
+)
 PYTHON = sys.executable
 HOOKCLI = str(Path(PYTHON).with_name("hookcli"))
 #: the installed script, else the package run from the checkout (children run with cwd=ROOT)

@@ -24,9 +24,9 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 
-from _benchlib import ROOT, Server, json_body, median
+from _benchlib import TREE, Server, json_body, median
 
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(TREE))
 
 HEADERS = [("Content-Type", "application/json"), ("User-Agent", "bench"), ("X-Seq", "1")]
 

@@ -29,9 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _benchlib import CHILD_ENV, ROOT, hookcli_argv, json_body, median, verdict
+from _benchlib import CHILD_ENV, ROOT, TREE, hookcli_argv, json_body, median, verdict
 
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(TREE))
 
 from hookcli.export import FORMATS, write_file
 from hookcli.model.capture import Capture

@@ -23,7 +23,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _benchlib import CHILD_ENV, PYTHON, ROOT, Server, hookcli_argv, json_body, median, verdict
+from _benchlib import (
+    CHILD_ENV,
+    PYTHON,
+    ROOT,
+    TREE,
+    Server,
+    hookcli_argv,
+    json_body,
+    median,
+    verdict,
+)
 
 TARGET = 0.7
 AIM = 0.9
@@ -50,7 +60,7 @@ print(f"{n / asyncio.run(main()):.1f}")
 
 
 def make_store(store: Path, body: bytes) -> None:
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(TREE))
     from hookcli.model.capture import Capture
     from hookcli.store import Store
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _benchlib import PYTHON, ROOT, median, ms, verdict
+from _benchlib import PYTHON, TREE, median, ms, verdict
 
 FIRST_PAINT_TARGET = 1.0
 END_TARGET = 0.1
@@ -73,7 +73,7 @@ def rss_mib() -> float:
 
 async def measure(store: Path) -> dict[str, float]:
     """One run of the app on STORE (in this process); returns the figures in seconds."""
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(TREE))
     from hookcli.store import Store
     from hookcli.tui.app import build_app
 
@@ -82,7 +82,7 @@ async def measure(store: Path) -> dict[str, float]:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        cwd=ROOT,
+        cwd=TREE,
     )
     assert adder.stdout is not None and adder.stdin is not None
     assert adder.stdout.readline().strip() == "ready"
@@ -135,7 +135,7 @@ def diff_timing(rounds: int) -> tuple[float, float]:
     """(structural diff + two-pane rows, SequenceMatcher alone) for 2,000-line JSON bodies."""
     import difflib
 
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(TREE))
     from hookcli.model.capture import Capture
     from hookcli.model.diff import diff_captures, document_lines, side_by_side
 
@@ -172,7 +172,7 @@ def build(root: Path, count: int) -> None:
         ],
         check=True,
         cwd=Path(__file__).parent,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(TREE)},
     )
 
 

@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         if line.strip() != b"compact":
             continue
         try:
-            reply = "done" if store.compact(wait=False) is not None else "busy"
+            reply = "done" if store.compact(wait=False, full_check=False) is not None else "busy"
         except Exception as e:  # said to the listener, which reports it
             reply = "error " + " ".join(str(e).split())
         finally:
