@@ -65,7 +65,11 @@ class Receiver:
                 self._gate.set()
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_route("*", "/{tail:.*}", handler)
-            self.runner = web.AppRunner(app, access_log=None, auto_decompress=False)
+            # stop() does not wait for answers still held (a delay, a held gate): they are
+            # cancelled at once, as a killed app's would be
+            self.runner = web.AppRunner(
+                app, access_log=None, auto_decompress=False, shutdown_timeout=0.05
+            )
             self.loop.run_until_complete(self.runner.setup())
             site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
             self.loop.run_until_complete(site.start())
