@@ -45,6 +45,16 @@ class Seen:
             await asyncio.wait_for(self._changed.wait(), 30)
 
 
+@pytest.fixture(autouse=True)
+def _children_find_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper runs `python -P -m MODULE`: the working directory is not on its path,
+    so the test child (`tests.helper_child`) is found through PYTHONPATH."""
+    root = str(Path(__file__).resolve().parents[2])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    )
+
+
 def helper(mode: str, seen: Seen) -> Helper:
     return Helper(CHILD, [mode], seen.lost, seen.reply)
 
@@ -233,3 +243,29 @@ def test_forwarding_that_cannot_start_its_helper_forwards_in_the_loop_and_says_s
     assert warned[0].startswith("the forwarding process could not start ([Errno 2] ")
     assert warned[0].endswith(": the listener forwards captures itself")
     assert sorted(r.path_qs for r in receiver.wait(2)) == ["/f/0", "/f/1"]
+
+
+def test_a_helper_runs_the_installed_module_not_one_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m` puts the working directory first on the path: a `tests` (or `hookcli`)
+    package there, a clone of another version or anything so named, would be what the
+    helper runs. Here the working directory holds a `tests.helper_child` that exits at
+    once: the real one must answer."""
+    shadow = tmp_path / "tests"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("")
+    (shadow / "helper_child.py").write_text("raise SystemExit(7)\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def main() -> None:
+        seen = Seen()
+        h = helper("echo", seen)
+        assert h.start()
+        await h.ready(30)
+        h.send(b"one\n")
+        await seen.until(lambda: bool(seen.replies) or bool(seen.losses))
+        assert seen.replies == ["ONE"], seen.losses
+        await h.stop(5)
+
+    asyncio.run(main())

@@ -85,7 +85,10 @@ class Helper:
         on_reply: Callable[[str], None] | None = None,
         quiet: bool = False,
     ):
-        self.argv = [sys.executable, "-m", module, *args]
+        # -P: `python -m` would put the working directory first on the path, so a
+        # `hookcli` directory there (a clone of another version, or anything named so)
+        # would be what the helper runs; -P leaves the path as the listener's own
+        self.argv = [sys.executable, "-P", "-m", module, *args]
         self._on_lost = on_lost
         self._on_reply = on_reply
         self._quiet = quiet
